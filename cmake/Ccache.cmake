@@ -1,0 +1,8 @@
+# Compile through ccache when it is installed. The sloppiness settings let ccache
+# cache translation units that use the torch precompiled header.
+find_program(SCORCH_CCACHE ccache)
+if(SCORCH_CCACHE)
+  set(CMAKE_CXX_COMPILER_LAUNCHER
+      ${CMAKE_COMMAND} -E env "CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime"
+      ${SCORCH_CCACHE})
+endif()

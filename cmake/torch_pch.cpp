@@ -1,0 +1,1 @@
+// Empty: exists so CMake has a translation unit to build the torch PCH from.
