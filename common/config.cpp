@@ -1,0 +1,318 @@
+#include "common/config.h"
+
+#include "common/user_error.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <stdexcept>
+
+namespace scorch {
+namespace {
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string trim(const std::string& s) {
+  const auto first = s.find_first_not_of(" \t");
+  if (first == std::string::npos) return "";
+  const auto last = s.find_last_not_of(" \t");
+  return s.substr(first, last - first + 1);
+}
+
+std::optional<double> parse_number(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  const double value = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(value)) return std::nullopt;
+  return value;
+}
+
+std::optional<std::int64_t> parse_integer(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  const long long value = std::strtoll(text.c_str(), &end, 10);
+  if (end != text.c_str() + text.size() || errno == ERANGE) return std::nullopt;
+  return value;
+}
+
+std::optional<bool> parse_boolean(const std::string& text) {
+  std::string lower = text;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (lower == "true" || lower == "yes" || lower == "on") return true;
+  if (lower == "false" || lower == "no" || lower == "off") return false;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string describe_expected_value(const ConfigKey& key) {
+  switch (key.type) {
+    case ConfigType::number: return "a number";
+    case ConfigType::integer: return "an integer";
+    case ConfigType::boolean: return "true or false";
+    case ConfigType::string: return "a string";
+    case ConfigType::choice: return fmt::format("one of {}", fmt::join(key.choices, ", "));
+  }
+  return "a value";
+}
+
+namespace {
+
+void check_bounds(const ConfigKey& key, double value, const std::string& text, const std::string& where) {
+  if (key.minimum) {
+    const bool too_small = key.minimum_exclusive ? value <= *key.minimum : value < *key.minimum;
+    if (too_small) {
+      throw UserError(fmt::format("{}: config key '{}' = {} must be {} {}", where, key.path, text,
+                                  key.minimum_exclusive ? ">" : ">=", *key.minimum));
+    }
+  }
+  if (key.maximum && value > *key.maximum) {
+    throw UserError(fmt::format("{}: config key '{}' = {} must be <= {}", where, key.path, text, *key.maximum));
+  }
+}
+
+std::string where_in_file(const std::string& source, const YAML::Node& node) {
+  const YAML::Mark mark = node.Mark();
+  if (mark.line < 0) return source;
+  return fmt::format("{}:{}", source, mark.line + 1);
+}
+
+}  // namespace
+
+void ConfigSchema::add(ConfigKey key) {
+  if (find(key.path) != nullptr) throw std::logic_error("config key declared twice: " + key.path);
+  if (key.type == ConfigType::choice && key.choices.empty()) throw std::logic_error("choice key without choices: " + key.path);
+  keys_.push_back(std::move(key));
+  // The default must itself be valid; a bad default is a programming error.
+  try {
+    keys_.back().default_value = validate_config_value(keys_.back(), keys_.back().default_value, "default");
+  } catch (const UserError& e) {
+    throw std::logic_error(e.what());
+  }
+}
+
+const ConfigKey* ConfigSchema::find(const std::string& path) const {
+  for (const auto& key : keys_) {
+    if (key.path == path) return &key;
+  }
+  return nullptr;
+}
+
+bool ConfigSchema::is_section(const std::string& path) const {
+  const std::string prefix = path + ".";
+  return std::any_of(keys_.begin(), keys_.end(),
+                     [&](const ConfigKey& key) { return key.path.compare(0, prefix.size(), prefix) == 0; });
+}
+
+std::string ConfigSchema::closest_key(const std::string& path) const {
+  std::string best;
+  std::size_t best_distance = std::string::npos;
+  for (const auto& key : keys_) {
+    const std::size_t d = edit_distance(path, key.path);
+    if (d < best_distance) {
+      best_distance = d;
+      best = key.path;
+    }
+  }
+  // Only suggest when the typo is small relative to the key.
+  return best_distance <= std::max<std::size_t>(2, path.size() / 3) ? best : "";
+}
+
+std::string validate_config_value(const ConfigKey& key, const std::string& raw, const std::string& where) {
+  const std::string value = trim(raw);
+  auto bad = [&]() {
+    return UserError(fmt::format("{}: config key '{}' expects {}, got '{}'", where, key.path, describe_expected_value(key), value));
+  };
+  switch (key.type) {
+    case ConfigType::number: {
+      const auto parsed = parse_number(value);
+      if (!parsed) throw bad();
+      check_bounds(key, *parsed, value, where);
+      return fmt::format("{}", *parsed);
+    }
+    case ConfigType::integer: {
+      const auto parsed = parse_integer(value);
+      if (!parsed) throw bad();
+      check_bounds(key, static_cast<double>(*parsed), value, where);
+      return std::to_string(*parsed);
+    }
+    case ConfigType::boolean: {
+      const auto parsed = parse_boolean(value);
+      if (!parsed) throw bad();
+      return *parsed ? "true" : "false";
+    }
+    case ConfigType::string:
+      return value;
+    case ConfigType::choice:
+      if (std::find(key.choices.begin(), key.choices.end(), value) == key.choices.end()) throw bad();
+      return value;
+  }
+  throw bad();
+}
+
+Config::Config(const ConfigSchema& schema) : schema_(&schema) {
+  for (const auto& key : schema.keys()) {
+    values_[key.path] = key.default_value;
+    explicit_[key.path] = false;
+  }
+}
+
+Config Config::defaults(const ConfigSchema& schema) { return Config(schema); }
+
+void Config::assign(const std::string& path, const std::string& value, const std::string& where) {
+  const ConfigKey* key = schema_->find(path);
+  if (key == nullptr) {
+    if (schema_->is_section(path)) {
+      throw UserError(fmt::format("{}: config key '{}' is a section; set one of its keys instead", where, path));
+    }
+    const std::string hint = schema_->closest_key(path);
+    throw UserError(fmt::format("{}: unknown config key '{}'{}", where, path,
+                                hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
+  }
+  values_[path] = validate_config_value(*key, value, where);
+  explicit_[path] = true;
+}
+
+void Config::set(const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw UserError(fmt::format("--set: expected key=value, got '{}'", assignment));
+  }
+  assign(trim(assignment.substr(0, eq)), assignment.substr(eq + 1), "--set");
+}
+
+namespace {
+void load_node(const ConfigSchema& schema, const YAML::Node& node, const std::string& prefix,
+               const std::string& source,
+               const std::function<void(const std::string&, const std::string&, const std::string&)>& assign) {
+  for (const auto& entry : node) {
+    const std::string name = entry.first.as<std::string>();
+    const std::string path = prefix.empty() ? name : prefix + "." + name;
+    const YAML::Node& value = entry.second;
+    const std::string where = where_in_file(source, entry.first);
+    if (value.IsMap()) {
+      if (schema.find(path) != nullptr) {
+        throw UserError(fmt::format("{}: config key '{}' expects a single value, got a mapping", where, path));
+      }
+      if (!schema.is_section(path)) {
+        assign(path, "", where);  // reports the unknown key with a hint
+      }
+      load_node(schema, value, path, source, assign);
+    } else if (value.IsScalar()) {
+      assign(path, value.Scalar(), where);
+    } else if (value.IsNull()) {
+      throw UserError(fmt::format("{}: config key '{}' has no value", where, path));
+    } else {
+      throw UserError(fmt::format("{}: config key '{}' expects a single value, got a list", where, path));
+    }
+  }
+}
+}  // namespace
+
+Config Config::load_string(const ConfigSchema& schema, const std::string& yaml_text,
+                           const std::vector<std::string>& overrides, const std::string& source) {
+  Config config(schema);
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    throw UserError(fmt::format("{}:{}: invalid YAML: {}", source, e.mark.line + 1, e.msg));
+  }
+  if (!root.IsNull()) {
+    if (!root.IsMap()) throw UserError(fmt::format("{}: a config must be a YAML mapping of keys", source));
+    load_node(schema, root, "", source,
+              [&](const std::string& path, const std::string& value, const std::string& where) {
+                config.assign(path, value, where);
+              });
+  }
+  for (const auto& assignment : overrides) config.set(assignment);
+  return config;
+}
+
+Config Config::load_file(const ConfigSchema& schema, const std::string& path,
+                         const std::vector<std::string>& overrides) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) throw UserError(fmt::format("{}: cannot open config file", path));
+  std::string text;
+  char buffer[4096];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, n);
+  std::fclose(file);
+  return load_string(schema, text, overrides, path);
+}
+
+const ConfigKey& Config::key(const std::string& path) const {
+  const ConfigKey* key = schema_->find(path);
+  if (key == nullptr) throw std::logic_error("config key not declared: " + path);
+  return *key;
+}
+
+double Config::number(const std::string& path) const {
+  if (key(path).type != ConfigType::number) throw std::logic_error("not a number key: " + path);
+  return *parse_number(values_.at(path));
+}
+
+std::int64_t Config::integer(const std::string& path) const {
+  if (key(path).type != ConfigType::integer) throw std::logic_error("not an integer key: " + path);
+  return *parse_integer(values_.at(path));
+}
+
+bool Config::boolean(const std::string& path) const {
+  if (key(path).type != ConfigType::boolean) throw std::logic_error("not a boolean key: " + path);
+  return values_.at(path) == "true";
+}
+
+const std::string& Config::string(const std::string& path) const {
+  const ConfigType type = key(path).type;
+  if (type != ConfigType::string && type != ConfigType::choice) throw std::logic_error("not a string key: " + path);
+  return values_.at(path);
+}
+
+bool Config::is_explicit(const std::string& path) const {
+  key(path);
+  return explicit_.at(path);
+}
+
+std::string Config::to_yaml() const {
+  // A default-constructed Node has no storage of its own, so copies of it would
+  // not share children: start from an explicit map.
+  YAML::Node root(YAML::NodeType::Map);
+  for (const auto& key : schema_->keys()) {
+    // Walk/create the nested maps for the dotted path.
+    std::vector<std::string> parts;
+    std::size_t start = 0, dot;
+    while ((dot = key.path.find('.', start)) != std::string::npos) {
+      parts.push_back(key.path.substr(start, dot - start));
+      start = dot + 1;
+    }
+    const std::string leaf = key.path.substr(start);
+    std::vector<YAML::Node> chain{root};
+    for (const auto& part : parts) chain.push_back(chain.back()[part]);
+    // Canonical text (shortest round-trip for numbers), emitted as a plain scalar.
+    chain.back()[leaf] = values_.at(key.path);
+  }
+  YAML::Emitter out;
+  out << root;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace scorch

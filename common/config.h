@@ -1,0 +1,84 @@
+#pragma once
+// YAML experiment configs checked against a schema. Each library declares the
+// keys it reads (with type, default, bounds and a description); the CLI builds
+// the full schema, loads a file, applies `--set a.b=c` overrides, and gets a
+// resolved config in which every key has a valid value. Unknown keys and bad
+// values are UserErrors naming the key and where it came from.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace scorch {
+
+enum class ConfigType { number, integer, boolean, string, choice };
+
+struct ConfigKey {
+  std::string path;           // dotted, e.g. "sde.beta_min"
+  ConfigType type = ConfigType::number;
+  std::string default_value;  // as it would be written in YAML
+  std::string description;
+  std::vector<std::string> choices;  // for ConfigType::choice
+  std::optional<double> minimum;     // for number and integer
+  bool minimum_exclusive = false;
+  std::optional<double> maximum;
+};
+
+class ConfigSchema {
+ public:
+  // Adds a key; declaring the same path twice is a programming error.
+  void add(ConfigKey key);
+  const ConfigKey* find(const std::string& path) const;
+  const std::vector<ConfigKey>& keys() const { return keys_; }
+  bool is_section(const std::string& path) const;
+  // The declared key most similar to path, for "did you mean" hints.
+  std::string closest_key(const std::string& path) const;
+
+ private:
+  std::vector<ConfigKey> keys_;
+};
+
+class Config {
+ public:
+  // Loads YAML from a file; `source` in messages is the file name.
+  static Config load_file(const ConfigSchema& schema, const std::string& path,
+                          const std::vector<std::string>& overrides = {});
+  static Config load_string(const ConfigSchema& schema, const std::string& yaml_text,
+                            const std::vector<std::string>& overrides = {},
+                            const std::string& source = "<string>");
+  // Every key at its default.
+  static Config defaults(const ConfigSchema& schema);
+
+  double number(const std::string& path) const;
+  std::int64_t integer(const std::string& path) const;
+  bool boolean(const std::string& path) const;
+  const std::string& string(const std::string& path) const;
+
+  // Whether the key was given by the file or an override rather than defaulted.
+  bool is_explicit(const std::string& path) const;
+
+  // The resolved config as YAML, keys in schema order.
+  std::string to_yaml() const;
+
+  // Applies one "a.b=c" override.
+  void set(const std::string& assignment);
+
+ private:
+  explicit Config(const ConfigSchema& schema);
+  void assign(const std::string& path, const std::string& value, const std::string& where);
+  const ConfigKey& key(const std::string& path) const;
+
+  const ConfigSchema* schema_;
+  std::map<std::string, std::string> values_;
+  std::map<std::string, bool> explicit_;
+};
+
+// "a number", "one of ve, vp, subvp", ...: what a key accepts, for messages and listings.
+std::string describe_expected_value(const ConfigKey& key);
+
+// Throws a UserError naming `path` unless value parses as key's type and bounds;
+// returns the value in canonical form.
+std::string validate_config_value(const ConfigKey& key, const std::string& value, const std::string& where);
+
+}  // namespace scorch
