@@ -1,0 +1,33 @@
+#pragma once
+#include "models/sde.h"
+
+namespace scorch::models {
+
+// Variance exploding: σ(t) = σ_min (σ_max/σ_min)^t, a_t = 1, g² = σ(t)² · 2 ln(σ_max/σ_min).
+// The kernel std is σ(t) itself, not √(σ(t)² − σ_min²), as in the reference code.
+class VeSde final : public Sde {
+ public:
+  VeSde(double sigma_min, double sigma_max, double T = 1.0, std::int64_t num_steps = 1000);
+
+  std::string name() const override { return "ve"; }
+  double sigma_min() const { return sigma_min_; }
+  double sigma_max() const { return sigma_max_; }
+  at::Tensor mean_coeff(const at::Tensor& t) const override;
+  at::Tensor marginal_std(const at::Tensor& t) const override;
+  at::Tensor diffusion_squared(const at::Tensor& t) const override;
+  at::Tensor drift_coeff(const at::Tensor& t) const override;
+  double prior_std() const override { return sigma_max_; }
+  at::Tensor proposal_antiderivative(const at::Tensor& t) const override;
+  at::Tensor proposal_antiderivative_inverse(const at::Tensor& F) const override;
+  // SMLD: x_{i} = x_{i-1} + √(σ_i² − σ_{i−1}²) z, with σ_{−1} = 0.
+  DiscreteStep discretize(const at::Tensor& x, const at::Tensor& t) const override;
+  const at::Tensor& discrete_sigmas() const { return discrete_sigmas_; }
+
+ private:
+  double sigma_min_;
+  double sigma_max_;
+  double log_ratio_;  // ln(σ_max/σ_min)
+  at::Tensor discrete_sigmas_;
+};
+
+}  // namespace scorch::models
