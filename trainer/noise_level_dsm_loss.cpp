@@ -1,0 +1,50 @@
+#include "trainer/noise_level_dsm_loss.h"
+
+#include "common/random_stream.h"
+#include "common/user_error.h"
+#include "models/noise_family.h"
+
+#include <ATen/ATen.h>
+
+namespace scorch::trainer {
+
+NoiseLevelDsmLoss::NoiseLevelDsmLoss(at::Tensor levels, std::shared_ptr<const models::NoiseFamily> family)
+    : levels_(levels.to(at::kDouble)), family_(std::move(family)) {
+  if (!family_->has_density()) {
+    throw UserError("noise family '" + family_->name() + "' has no DSM target; multi-level DSM needs a density");
+  }
+}
+
+NoiseLevelDsmLoss::Draw NoiseLevelDsmLoss::draw(std::uint64_t seed, std::uint64_t step,
+                                                const std::vector<std::int64_t>& global_indices,
+                                                const at::Tensor& x0) const {
+  const std::int64_t count = levels_.size(0);
+  const RandomKey level_key{seed, RandomPurpose::training_level, step};
+  const at::Tensor index = draw_per_example(level_key, global_indices, [&](at::Generator& generator) {
+    return at::randint(count, {}, generator, at::TensorOptions().dtype(at::kLong));
+  });
+  const RandomKey noise_key{seed, RandomPurpose::training_noise, step};
+  const auto example_shape = x0.sizes().slice(1);
+  const at::Tensor noise = draw_per_example(noise_key, global_indices, [&](at::Generator& generator) {
+    return family_->sample(example_shape, generator, x0.options().device(at::kCPU));
+  });
+  return {index.to(x0.device()), noise.to(x0.device())};
+}
+
+at::Tensor NoiseLevelDsmLoss::per_example_loss(const models::ScoreFunction& score, const at::Tensor& x0,
+                                               const Draw& draw) const {
+  const at::Tensor sigma = levels_.to(x0.device()).index({draw.level_index});
+  const at::Tensor level = models::per_example_factor(sigma, x0);
+  const at::Tensor displacement = level * draw.noise;
+  const at::Tensor target = family_->kernel_score(displacement, level);
+  const at::Tensor residual = level * (score(x0 + displacement, sigma) - target);
+  return 0.5 * models::sum_per_example(residual.square());
+}
+
+at::Tensor NoiseLevelDsmLoss::per_example_loss(const models::ScoreFunction& score, const at::Tensor& x0,
+                                               std::uint64_t seed, std::uint64_t step,
+                                               const std::vector<std::int64_t>& global_indices) const {
+  return per_example_loss(score, x0, draw(seed, step, global_indices, x0));
+}
+
+}  // namespace scorch::trainer

@@ -1,0 +1,40 @@
+#pragma once
+// Multi-level DSM over a σ ladder (NCSN, thesis ch. 5–6, CONVENTIONS.md §5, §7):
+// each example draws its own level σ and noise ξ from the noise family,
+// x̃ = x + σ ξ, and the loss is ½ σ² ‖s(x̃, σ) − ∇_x̃ log p_σ(x̃ | x)‖² summed over
+// dimensions. With Gaussian noise this is NCSN's ½‖σ s + ξ‖²; with
+// generalised-normal noise it is heavy-tailed DSM. The score is called with σ.
+#include "trainer/objective.h"
+
+#include <memory>
+
+namespace scorch::models {
+class NoiseFamily;
+}
+
+namespace scorch::trainer {
+
+class NoiseLevelDsmLoss final : public Objective {
+ public:
+  // levels: float64 [L]; the family must have a density.
+  NoiseLevelDsmLoss(at::Tensor levels, std::shared_ptr<const models::NoiseFamily> family);
+
+  struct Draw {
+    at::Tensor level_index;  // int64 [B]
+    at::Tensor noise;        // standard noise ξ, like x0
+  };
+  Draw draw(std::uint64_t seed, std::uint64_t step, const std::vector<std::int64_t>& global_indices,
+            const at::Tensor& x0) const;
+  at::Tensor per_example_loss(const models::ScoreFunction& score, const at::Tensor& x0, const Draw& draw) const;
+
+  at::Tensor per_example_loss(const models::ScoreFunction& score, const at::Tensor& x0, std::uint64_t seed,
+                              std::uint64_t step, const std::vector<std::int64_t>& global_indices) const override;
+
+  const at::Tensor& levels() const { return levels_; }
+
+ private:
+  at::Tensor levels_;
+  std::shared_ptr<const models::NoiseFamily> family_;
+};
+
+}  // namespace scorch::trainer

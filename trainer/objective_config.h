@@ -1,0 +1,29 @@
+#pragma once
+// Config keys owned by trainer/ (objective.*) and the objective factory.
+#include <memory>
+
+namespace scorch {
+class Config;
+class ConfigSchema;
+}  // namespace scorch
+
+namespace scorch::models {
+class Sde;
+}
+
+namespace scorch::trainer {
+
+class Objective;
+struct SdeDsmSettings;
+
+void declare_objective_config(ConfigSchema& schema);
+
+// The SDE DSM settings, with reduction "auto" resolved per SDE as in the
+// reference configs (VE sums over dimensions, VP/subVP average).
+SdeDsmSettings make_sde_dsm_settings(const Config& config, const models::Sde& sde);
+
+// The objective selected by objective.kind; the SDE must outlive it (it may be
+// null for objectives that do not use one).
+std::unique_ptr<Objective> make_objective(const Config& config, const models::Sde* sde);
+
+}  // namespace scorch::trainer
