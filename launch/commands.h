@@ -1,0 +1,12 @@
+#pragma once
+// Each subcommand registers its options and its action on the CLI11 app.
+namespace CLI {
+class App;
+}
+
+namespace scorch::launch {
+
+void add_config_command(CLI::App& app);
+void add_schedule_command(CLI::App& app);
+
+}  // namespace scorch::launch

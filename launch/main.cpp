@@ -1,0 +1,34 @@
+// The scorch command line: one binary, one subcommand per task.
+#include "common/log.h"
+#include "common/user_error.h"
+#include "launch/commands.h"
+
+#include <CLI/CLI.hpp>
+#include <c10/util/Exception.h>
+
+#include <cstdio>
+#include <exception>
+
+int main(int argc, char** argv) {
+  CLI::App app{"scorch: train and evaluate score-based generative models", "scorch"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "scorch 0.1.0");
+  scorch::launch::add_config_command(app);
+  scorch::launch::add_schedule_command(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const scorch::UserError& e) {
+    scorch::log::error("{}", e.what());
+    return 1;
+  } catch (const c10::Error& e) {
+    scorch::log::error("internal error in LibTorch: {}", e.what_without_backtrace());
+    return 3;
+  } catch (const std::exception& e) {
+    scorch::log::error("internal error: {}", e.what());
+    return 3;
+  }
+  return 0;
+}
