@@ -1,0 +1,112 @@
+// End-to-end tests of the scorch binary: exit codes, error lines and JSON output.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <sys/wait.h>
+
+namespace {
+
+struct CliRun {
+  int exit_code;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+CliRun run_scorch(const std::string& args) {
+  const std::string err_path = ::testing::TempDir() + "scorch_cli_stderr.txt";
+  const std::string command = std::string(SCORCH_BINARY) + " " + args + " 2>" + err_path;
+  CliRun run{-1, "", ""};
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return run;
+  std::array<char, 4096> buffer{};
+  std::size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.out.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream err(err_path);
+  run.err.assign(std::istreambuf_iterator<char>(err), {});
+  return run;
+}
+
+std::string config_path(const std::string& name) { return std::string(SCORCH_SOURCE_DIR) + "/configs/" + name + ".yaml"; }
+
+int line_count(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+TEST(Cli, ScheduleJsonHasTheDocumentedFields) {
+  for (const std::string name : {"ve", "vp", "subvp"}) {
+    const CliRun run = run_scorch("schedule --config " + config_path(name) + " --t 0.001,0.5,1 --quantiles 0.1,0.5,0.9 --json");
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const auto report = nlohmann::json::parse(run.out);
+    EXPECT_EQ(report["sde"], name);
+    EXPECT_DOUBLE_EQ(report["eps"].get<double>(), 1e-5);
+    EXPECT_DOUBLE_EQ(report["T"].get<double>(), 1.0);
+    EXPECT_GT(report["is_normalizer"].get<double>(), 0.0);
+    ASSERT_EQ(report["points"].size(), 3u);
+    for (const char* field : {"t", "mean_coeff", "std", "g2", "weight_original", "weight_likelihood", "proposal_density"}) {
+      EXPECT_TRUE(report["points"][0].contains(field)) << field;
+    }
+    // weight_original = std², weight_likelihood = g², proposal = g²/(std² Z).
+    const auto& p = report["points"][1];
+    const double std = p["std"].get<double>();
+    EXPECT_NEAR(p["weight_original"].get<double>(), std * std, 1e-12 * std * std);
+    EXPECT_DOUBLE_EQ(p["weight_likelihood"].get<double>(), p["g2"].get<double>());
+    EXPECT_NEAR(p["proposal_density"].get<double>(),
+                p["g2"].get<double>() / (std * std) / report["is_normalizer"].get<double>(), 1e-12);
+    ASSERT_EQ(report["quantiles"].size(), 3u);
+    EXPECT_DOUBLE_EQ(report["quantiles"][1]["u"].get<double>(), 0.5);
+    const double t_median = report["quantiles"][1]["t"].get<double>();
+    EXPECT_GT(t_median, 1e-5);
+    EXPECT_LT(t_median, 1.0);
+  }
+}
+
+TEST(Cli, ScheduleTableAndOverrides) {
+  const CliRun run = run_scorch("schedule --config " + config_path("vp") + " --set objective.eps=0.01");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("SDE vp  eps 0.01"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("importance-sampling quantiles"), std::string::npos);
+}
+
+TEST(Cli, BadInputIsOneErrorLineAndNonZeroExit) {
+  const std::string bad_value_path = ::testing::TempDir() + "scorch_bad_value.yaml";
+  std::ofstream(bad_value_path) << "sde:\n  name: vp\n  beta_max: twenty\n";
+  const std::vector<std::string> cases = {
+      "schedule --config /nonexistent.yaml",
+      "schedule --config " + bad_value_path,
+      "schedule --config " + config_path("vp") + " --set sde.bta_max=3",
+      "schedule --config " + config_path("vp") + " --t 0.5,abc",
+      "schedule --config " + config_path("vp") + " --t 2",
+      "schedule --config " + config_path("vp") + " --set objective.eps=2",
+      "config --set noise.beta=0.4",
+  };
+  for (const auto& args : cases) {
+    const CliRun run = run_scorch(args);
+    EXPECT_EQ(run.exit_code, 1) << args << "\n" << run.err;
+    EXPECT_EQ(line_count(run.err), 1) << args << "\n" << run.err;
+    EXPECT_NE(run.err.find("error: "), std::string::npos) << run.err;
+  }
+  EXPECT_NE(run_scorch("schedule --config " + bad_value_path).err.find("beta_max"), std::string::npos);
+}
+
+TEST(Cli, UnknownSubcommandOrOptionFails) {
+  EXPECT_NE(run_scorch("frobnicate").exit_code, 0);
+  EXPECT_NE(run_scorch("schedule --config " + config_path("vp") + " --bogus").exit_code, 0);
+  EXPECT_NE(run_scorch("").exit_code, 0);
+}
+
+TEST(Cli, ConfigDumpsTheResolvedConfig) {
+  const CliRun run = run_scorch("config --config " + config_path("subvp") + " --set sde.beta_max=15");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("name: subvp"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("beta_max: 15"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("sigma_max: 50"), std::string::npos) << run.out;  // defaults are filled in
+  const CliRun keys = run_scorch("config --keys");
+  ASSERT_EQ(keys.exit_code, 0);
+  EXPECT_NE(keys.out.find("objective.time_sampling"), std::string::npos);
+}
+
+}  // namespace

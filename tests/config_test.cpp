@@ -1,0 +1,87 @@
+#include "common/config.h"
+#include "common/user_error.h"
+#include "launch/config_schema.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace scorch {
+namespace {
+
+const ConfigSchema& schema() { return launch::full_schema(); }
+
+std::string error_of(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
+  try {
+    Config::load_string(schema(), yaml, overrides, "test.yaml");
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Config, DefaultsFillUnsetKeys) {
+  const Config config = Config::load_string(schema(), "sde:\n  name: ve\n");
+  EXPECT_EQ(config.string("sde.name"), "ve");
+  EXPECT_DOUBLE_EQ(config.number("sde.sigma_max"), 50.0);
+  EXPECT_TRUE(config.is_explicit("sde.name"));
+  EXPECT_FALSE(config.is_explicit("sde.sigma_max"));
+}
+
+TEST(Config, OverridesApplyAfterTheFile) {
+  const Config config = Config::load_string(schema(), "sde:\n  beta_max: 10\n", {"sde.beta_max=12.5", "seed=7"});
+  EXPECT_DOUBLE_EQ(config.number("sde.beta_max"), 12.5);
+  EXPECT_EQ(config.integer("seed"), 7);
+}
+
+TEST(Config, UnknownKeyIsOneLineErrorWithHint) {
+  const std::string message = error_of("sde:\n  sigma_mn: 0.1\n");
+  EXPECT_NE(message.find("test.yaml:2"), std::string::npos) << message;
+  EXPECT_NE(message.find("unknown config key 'sde.sigma_mn'"), std::string::npos) << message;
+  EXPECT_NE(message.find("did you mean 'sde.sigma_min'"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos);
+}
+
+TEST(Config, UnknownSectionAndOverrideAreErrors) {
+  EXPECT_NE(error_of("optimiser:\n  lr: 1\n").find("unknown config key 'optimiser'"), std::string::npos);
+  EXPECT_NE(error_of("", {"sde.nme=ve"}).find("--set: unknown config key 'sde.nme'"), std::string::npos);
+  EXPECT_NE(error_of("", {"sde.name"}).find("expected key=value"), std::string::npos);
+}
+
+TEST(Config, BadValuesAreErrors) {
+  EXPECT_NE(error_of("sde:\n  beta_min: abc\n").find("expects a number, got 'abc'"), std::string::npos);
+  EXPECT_NE(error_of("sde:\n  name: vv\n").find("expects one of ve, vp, subvp"), std::string::npos);
+  EXPECT_NE(error_of("sde:\n  num_scales: 2.5\n").find("expects an integer"), std::string::npos);
+  EXPECT_NE(error_of("sde:\n  sigma_min: -1\n").find("must be > 0"), std::string::npos);
+  EXPECT_NE(error_of("noise:\n  beta: 0.5\n").find("must be > 0.5"), std::string::npos);
+  EXPECT_NE(error_of("noise:\n  isotropic: maybe\n").find("expects true or false"), std::string::npos);
+  EXPECT_NE(error_of("sde: 3\n").find("is a section"), std::string::npos);
+  EXPECT_NE(error_of("sde:\n  name: [ve]\n").find("got a list"), std::string::npos);
+  EXPECT_NE(error_of("sde:\n  name:\n").find("has no value"), std::string::npos);
+  EXPECT_NE(error_of("- a\n- b\n").find("must be a YAML mapping"), std::string::npos);
+  EXPECT_NE(error_of("sde: {name: ve\n").find("invalid YAML"), std::string::npos);
+}
+
+TEST(Config, MissingFileIsAnError) {
+  EXPECT_THROW(Config::load_file(schema(), "/nonexistent/config.yaml"), UserError);
+}
+
+TEST(Config, ResolvedYamlRoundTrips) {
+  const Config config = Config::load_string(schema(), "sde:\n  name: subvp\n  beta_max: 18\nobjective:\n  eps: 0.01\n");
+  const Config again = Config::load_string(schema(), config.to_yaml());
+  EXPECT_EQ(again.to_yaml(), config.to_yaml());
+  EXPECT_EQ(again.string("sde.name"), "subvp");
+  EXPECT_DOUBLE_EQ(again.number("sde.beta_max"), 18.0);
+  EXPECT_DOUBLE_EQ(again.number("objective.eps"), 0.01);
+}
+
+TEST(Config, EveryShippedConfigLoads) {
+  for (const char* name : {"ve", "vp", "subvp"}) {
+    const std::string path = std::string(SCORCH_SOURCE_DIR) + "/configs/" + name + ".yaml";
+    const Config config = Config::load_file(schema(), path);
+    EXPECT_EQ(config.string("sde.name"), name) << path;
+  }
+}
+
+}  // namespace
+}  // namespace scorch
