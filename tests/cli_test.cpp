@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace {
 
@@ -17,7 +18,10 @@ struct CliRun {
 };
 
 CliRun run_scorch(const std::string& args) {
-  const std::string err_path = ::testing::TempDir() + "scorch_cli_stderr.txt";
+  // ctest runs test cases as parallel processes: each needs its own file.
+  static int call = 0;
+  const std::string err_path =
+      ::testing::TempDir() + "scorch_cli_stderr_" + std::to_string(getpid()) + "_" + std::to_string(call++) + ".txt";
   const std::string command = std::string(SCORCH_BINARY) + " " + args + " 2>" + err_path;
   CliRun run{-1, "", ""};
   FILE* pipe = popen(command.c_str(), "r");
@@ -29,6 +33,7 @@ CliRun run_scorch(const std::string& args) {
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   std::ifstream err(err_path);
   run.err.assign(std::istreambuf_iterator<char>(err), {});
+  std::remove(err_path.c_str());
   return run;
 }
 
