@@ -24,6 +24,7 @@ enum class RandomPurpose : std::uint64_t {
   divergence_probe = 7,
   dropout = 8,
   synthetic_data = 9,
+  augmentation = 10,
   test = 1000,
 };
 

@@ -1,0 +1,40 @@
+#include "common/progress.h"
+
+#include "common/log.h"
+
+#include <fmt/format.h>
+
+namespace scorch {
+
+ProgressMeter::ProgressMeter(std::string label, std::int64_t total, std::string unit, double interval_seconds)
+    : label_(std::move(label)),
+      total_(total),
+      unit_(std::move(unit)),
+      interval_seconds_(interval_seconds),
+      start_(std::chrono::steady_clock::now()),
+      last_print_(start_) {}
+
+std::string ProgressMeter::line(std::int64_t done) const {
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0;
+  const double percent = total_ > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total_) : 100.0;
+  std::string text = fmt::format("{}: {}/{} {} ({:.0f}%), {:.0f} {}/s", label_, done, total_, unit_, percent, rate, unit_);
+  if (done < total_ && rate > 0) {
+    text += fmt::format(", ETA {:.0f} s", static_cast<double>(total_ - done) / rate);
+  } else if (done >= total_) {
+    text += fmt::format(", {:.1f} s", elapsed);
+  }
+  return text;
+}
+
+void ProgressMeter::update(std::int64_t done) {
+  if (finished_ || log::rank() != 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  const bool complete = done >= total_;
+  if (!complete && std::chrono::duration<double>(now - last_print_).count() < interval_seconds_) return;
+  last_print_ = now;
+  finished_ = complete;
+  log::info("{}", line(done));
+}
+
+}  // namespace scorch

@@ -1,0 +1,28 @@
+#pragma once
+// Progress lines for long work: done/total, rate and ETA, at most every few
+// seconds, on rank 0 only (through the rank-aware log).
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace scorch {
+
+class ProgressMeter {
+ public:
+  ProgressMeter(std::string label, std::int64_t total, std::string unit, double interval_seconds = 2.0);
+  // Reports that `done` units are complete; prints when the interval has passed or work is complete.
+  void update(std::int64_t done);
+  // The line update() would print.
+  std::string line(std::int64_t done) const;
+
+ private:
+  std::string label_;
+  std::int64_t total_;
+  std::string unit_;
+  double interval_seconds_;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_print_;
+  bool finished_ = false;
+};
+
+}  // namespace scorch
