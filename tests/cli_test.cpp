@@ -114,4 +114,34 @@ TEST(Cli, ConfigDumpsTheResolvedConfig) {
   EXPECT_NE(keys.out.find("objective.time_sampling"), std::string::npos);
 }
 
+TEST(Cli, DataConvertAndInfoOnFashionMnist) {
+  if (std::ifstream("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz").fail()) {
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  }
+  const std::string out = ::testing::TempDir() + "scorch_cli_fmnist_" + std::to_string(getpid());
+  const CliRun convert =
+      run_scorch("data convert --format fashion-mnist --input /usr/share/datasets/fashion-mnist --output " + out);
+  ASSERT_EQ(convert.exit_code, 0) << convert.err;
+  EXPECT_NE(convert.err.find("convert train: 60000/60000 images"), std::string::npos) << convert.err;
+  for (const auto& [split, count] : std::vector<std::pair<std::string, int>>{{"train", 60000}, {"test", 10000}}) {
+    const CliRun info = run_scorch("data info --json " + out + "/" + split + ".h5");
+    ASSERT_EQ(info.exit_code, 0) << info.err;
+    const auto report = nlohmann::json::parse(info.out);
+    EXPECT_EQ(report["count"], count);
+    EXPECT_EQ(report["shape"], nlohmann::json({1, 28, 28}));
+    EXPECT_EQ(report["split"], split);
+    EXPECT_EQ(report["valid"], true);
+    EXPECT_EQ(report["label_histogram"]["9"], count / 10);
+  }
+  std::system(("rm -rf " + out).c_str());
+}
+
+TEST(Cli, DataInfoOnBadFileFailsWithOneLine) {
+  const CliRun missing = run_scorch("data info /nonexistent/file.h5");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(line_count(missing.err), 1) << missing.err;
+  EXPECT_NE(missing.err.find("/nonexistent/file.h5: no such file"), std::string::npos) << missing.err;
+  EXPECT_NE(run_scorch("data convert --format bogus --input x --output y").exit_code, 0);
+}
+
 }  // namespace

@@ -1,0 +1,30 @@
+#pragma once
+// Small dataset files for the data tests, written with the real writer or,
+// for malformed files, with the raw HDF5 API.
+#include "data/dataset_file.h"
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <unistd.h>
+
+namespace scorch::testing {
+
+inline std::string temp_path(const std::string& name) {
+  return ::testing::TempDir() + "scorch_" + std::to_string(::getpid()) + "_" + name;
+}
+
+// count images of [channels, size, size] whose pixels encode their index; labels = index % 10.
+inline std::string write_indexed_dataset(const std::string& name, std::int64_t count, std::int64_t channels = 1,
+                                         std::int64_t size = 4, bool labels = true) {
+  const std::string path = temp_path(name);
+  data::DatasetWriter writer(path, {count, channels, size, size}, labels, "test", "train");
+  const at::Tensor index = at::arange(count, at::kLong);
+  const at::Tensor images = (index.view({-1, 1, 1, 1}) * 7 + at::arange(channels * size * size, at::kLong).view({1, channels, size, size})) % 256;
+  writer.append(images.to(at::kByte), labels ? index % 10 : at::Tensor());
+  writer.finish();
+  return path;
+}
+
+}  // namespace scorch::testing
