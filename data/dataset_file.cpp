@@ -139,8 +139,16 @@ void DatasetFile::open() {
     throw UserError(path_ + ": no such file or not readable");
   }
   if (H5Fis_hdf5(path_.c_str()) <= 0) throw UserError(path_ + ": not an HDF5 file");
-  file_ = checked_id(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), path_,
-                     "cannot open: the HDF5 file is truncated or corrupt");
+  const hid_t file = H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0) {
+    const std::string detail = hdf5_error_detail();
+    if (detail.find("unable to lock") != std::string::npos) {
+      throw UserError(path_ + ": cannot open: the file is locked by a writer" + detail +
+                      "; on file systems without locking set HDF5_USE_FILE_LOCKING=FALSE");
+    }
+    throw UserError(path_ + ": cannot open: the HDF5 file is truncated or corrupt" + detail);
+  }
+  file_ = Hdf5Id(file);
   if (H5Lexists(file_.get(), "images", H5P_DEFAULT) <= 0) {
     throw UserError(path_ + ": no dataset '/images' (is this a scorch dataset file?)");
   }

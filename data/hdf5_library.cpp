@@ -46,12 +46,28 @@ void Hdf5Id::reset() {
   id_ = -1;
 }
 
+namespace {
+herr_t keep_innermost(unsigned position, const H5E_error2_t* error, void* innermost) {
+  // The walk starts at the innermost frame; its description is the root cause.
+  if (position == 0 && error->desc != nullptr) *static_cast<std::string*>(innermost) = error->desc;
+  return 0;
+}
+
+}  // namespace
+
+std::string hdf5_error_detail() {
+  std::string innermost;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, keep_innermost, &innermost);
+  H5Eclear2(H5E_DEFAULT);
+  return innermost.empty() ? "" : " (HDF5: " + innermost + ")";
+}
+
 void check_hdf5(herr_t status, const std::string& file, const std::string& what) {
-  if (status < 0) throw UserError(file + ": " + what);
+  if (status < 0) throw UserError(file + ": " + what + hdf5_error_detail());
 }
 
 Hdf5Id checked_id(hid_t id, const std::string& file, const std::string& what) {
-  if (id < 0) throw UserError(file + ": " + what);
+  if (id < 0) throw UserError(file + ": " + what + hdf5_error_detail());
   return Hdf5Id(id);
 }
 

@@ -44,7 +44,11 @@ class Hdf5Id {
   hid_t id_ = -1;
 };
 
-// Throws UserError("<file>: <what>") when status is negative.
+// The innermost message of HDF5's error stack as " (HDF5: ...)", or "" when
+// there is none; clears the stack.
+std::string hdf5_error_detail();
+
+// Throws UserError("<file>: <what> (HDF5: <detail>)") when status is negative.
 void check_hdf5(herr_t status, const std::string& file, const std::string& what);
 // Wraps an identifier, throwing UserError when it is invalid.
 Hdf5Id checked_id(hid_t id, const std::string& file, const std::string& what);

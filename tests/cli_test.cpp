@@ -1,4 +1,6 @@
 // End-to-end tests of the scorch binary: exit codes, error lines and JSON output.
+#include "data_test_support.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -17,12 +19,12 @@ struct CliRun {
   std::string err;  // stderr
 };
 
-CliRun run_scorch(const std::string& args) {
+CliRun run_scorch(const std::string& args, const std::string& environment = "") {
   // ctest runs test cases as parallel processes: each needs its own file.
   static int call = 0;
   const std::string err_path =
       ::testing::TempDir() + "scorch_cli_stderr_" + std::to_string(getpid()) + "_" + std::to_string(call++) + ".txt";
-  const std::string command = std::string(SCORCH_BINARY) + " " + args + " 2>" + err_path;
+  const std::string command = environment + " " + std::string(SCORCH_BINARY) + " " + args + " 2>" + err_path;
   CliRun run{-1, "", ""};
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return run;
@@ -134,6 +136,20 @@ TEST(Cli, DataConvertAndInfoOnFashionMnist) {
     EXPECT_EQ(report["label_histogram"]["9"], count / 10);
   }
   std::system(("rm -rf " + out).c_str());
+}
+
+// A writer's lock blocks readers unless HDF5_USE_FILE_LOCKING=FALSE, which scorch must honour.
+TEST(Cli, DataInfoRespectsHdf5FileLocking) {
+  const std::string path = scorch::testing::write_indexed_dataset("locked.h5", 10);
+  scorch::data::Hdf5Lock lock;
+  scorch::data::Hdf5Id writer(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+  ASSERT_TRUE(writer.valid());
+  const CliRun blocked = run_scorch("data info " + path);
+  EXPECT_EQ(blocked.exit_code, 1) << blocked.err;
+  EXPECT_NE(blocked.err.find("HDF5_USE_FILE_LOCKING"), std::string::npos) << blocked.err;
+  EXPECT_EQ(line_count(blocked.err), 1) << blocked.err;
+  const CliRun unlocked = run_scorch("data info " + path, "HDF5_USE_FILE_LOCKING=FALSE");
+  EXPECT_EQ(unlocked.exit_code, 0) << unlocked.err;
 }
 
 TEST(Cli, DataInfoOnBadFileFailsWithOneLine) {
