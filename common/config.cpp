@@ -71,6 +71,7 @@ std::string describe_expected_value(const ConfigKey& key) {
     case ConfigType::boolean: return "true or false";
     case ConfigType::string: return "a string";
     case ConfigType::choice: return fmt::format("one of {}", fmt::join(key.choices, ", "));
+    case ConfigType::number_list: return "a number or a rectangular list of numbers";
   }
   return "a value";
 }
@@ -165,8 +166,50 @@ std::string validate_config_value(const ConfigKey& key, const std::string& raw, 
     case ConfigType::choice:
       if (std::find(key.choices.begin(), key.choices.end(), value) == key.choices.end()) throw bad();
       return value;
+    case ConfigType::number_list: {
+      if (!parse_number_array(value)) throw bad();
+      // Canonical flow form, e.g. [[5, 5], [-5, -5]].
+      YAML::Emitter out;
+      out << YAML::Flow << YAML::Load(value);
+      return out.c_str();
+    }
   }
   throw bad();
+}
+
+namespace {
+bool collect_numbers(const YAML::Node& node, std::size_t depth, NumberArray& out) {
+  if (node.IsScalar()) {
+    const auto value = parse_number(node.Scalar());
+    if (!value) return false;
+    out.values.push_back(*value);
+    return depth == out.shape.size();
+  }
+  if (!node.IsSequence() || node.size() == 0) return false;
+  if (depth == out.shape.size()) {
+    if (!out.values.empty()) return false;  // a list where earlier siblings were numbers
+    out.shape.push_back(static_cast<std::int64_t>(node.size()));
+  } else if (depth > out.shape.size() || out.shape[depth] != static_cast<std::int64_t>(node.size())) {
+    return false;
+  }
+  for (const auto& child : node) {
+    if (!collect_numbers(child, depth + 1, out)) return false;
+  }
+  return true;
+}
+}  // namespace
+
+std::optional<NumberArray> parse_number_array(const std::string& yaml_text) {
+  try {
+    NumberArray array;
+    if (!collect_numbers(YAML::Load(yaml_text), 0, array)) return std::nullopt;
+    std::int64_t expected = 1;
+    for (std::int64_t n : array.shape) expected *= n;
+    if (static_cast<std::int64_t>(array.values.size()) != expected) return std::nullopt;
+    return array;
+  } catch (const YAML::Exception&) {
+    return std::nullopt;
+  }
 }
 
 Config::Config(const ConfigSchema& schema) : schema_(&schema) {
@@ -221,6 +264,10 @@ void load_node(const ConfigSchema& schema, const YAML::Node& node, const std::st
       assign(path, value.Scalar(), where);
     } else if (value.IsNull()) {
       throw UserError(fmt::format("{}: config key '{}' has no value", where, path));
+    } else if (const ConfigKey* key = schema.find(path); key != nullptr && key->type == ConfigType::number_list) {
+      YAML::Emitter flow;
+      flow << YAML::Flow << value;
+      assign(path, flow.c_str(), where);
     } else {
       throw UserError(fmt::format("{}: config key '{}' expects a single value, got a list", where, path));
     }
@@ -281,6 +328,11 @@ bool Config::boolean(const std::string& path) const {
   return values_.at(path) == "true";
 }
 
+NumberArray Config::number_list(const std::string& path) const {
+  if (key(path).type != ConfigType::number_list) throw std::logic_error("not a number list key: " + path);
+  return *parse_number_array(values_.at(path));
+}
+
 const std::string& Config::string(const std::string& path) const {
   const ConfigType type = key(path).type;
   if (type != ConfigType::string && type != ConfigType::choice) throw std::logic_error("not a string key: " + path);
@@ -308,7 +360,13 @@ std::string Config::to_yaml() const {
     std::vector<YAML::Node> chain{root};
     for (const auto& part : parts) chain.push_back(chain.back()[part]);
     // Canonical text (shortest round-trip for numbers), emitted as a plain scalar.
-    chain.back()[leaf] = values_.at(key.path);
+    if (key.type == ConfigType::number_list) {
+      YAML::Node list = YAML::Load(values_.at(key.path));
+      list.SetStyle(YAML::EmitterStyle::Flow);  // one line, as a user would write it
+      chain.back()[leaf] = list;
+    } else {
+      chain.back()[leaf] = values_.at(key.path);
+    }
   }
   YAML::Emitter out;
   out << root;

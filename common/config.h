@@ -12,7 +12,15 @@
 
 namespace scorch {
 
-enum class ConfigType { number, integer, boolean, string, choice };
+// number_list: a number or a (nested, rectangular) YAML list of numbers, such
+// as mixture means [[5, 5], [-5, -5]].
+enum class ConfigType { number, integer, boolean, string, choice, number_list };
+
+// A number_list value: row-major values and the nesting shape ([] for a scalar).
+struct NumberArray {
+  std::vector<double> values;
+  std::vector<std::int64_t> shape;
+};
 
 struct ConfigKey {
   std::string path;           // dotted, e.g. "sde.beta_min"
@@ -54,6 +62,7 @@ class Config {
   std::int64_t integer(const std::string& path) const;
   bool boolean(const std::string& path) const;
   const std::string& string(const std::string& path) const;
+  NumberArray number_list(const std::string& path) const;
 
   // Whether the key was given by the file or an override rather than defaulted.
   bool is_explicit(const std::string& path) const;
@@ -80,5 +89,8 @@ std::string describe_expected_value(const ConfigKey& key);
 // Throws a UserError naming `path` unless value parses as key's type and bounds;
 // returns the value in canonical form.
 std::string validate_config_value(const ConfigKey& key, const std::string& value, const std::string& where);
+
+// Parses a YAML number or rectangular nested list of numbers; nullopt otherwise.
+std::optional<NumberArray> parse_number_array(const std::string& yaml_text);
 
 }  // namespace scorch
