@@ -1,0 +1,51 @@
+#include "models/mlp_score_model.h"
+
+#include "common/user_error.h"
+#include "models/sde.h"
+
+#include <torch/nn/modules/activation.h>
+#include <torch/nn/modules/linear.h>
+
+namespace scorch::models {
+
+MlpScoreModel::MlpScoreModel(std::vector<std::int64_t> input_shape, const std::vector<std::int64_t>& hidden,
+                             Activation activation, std::shared_ptr<const Sde> sde)
+    : ScoreModel(sde ? Conditioning::time : Conditioning::noise_level),
+      input_shape_(std::move(input_shape)),
+      sde_(std::move(sde)) {
+  std::int64_t dimension = 1;
+  for (std::int64_t n : input_shape_) dimension *= n;
+  if (input_shape_.empty() || dimension <= 0 || hidden.empty()) {
+    throw UserError("the MLP needs a non-empty input shape and at least one hidden layer");
+  }
+  torch::nn::Sequential network;
+  std::int64_t width = dimension + 1;
+  for (std::int64_t h : hidden) {
+    if (h <= 0) throw UserError("MLP hidden widths must be positive");
+    network->push_back(torch::nn::Linear(width, h));
+    if (activation == Activation::relu) {
+      network->push_back(torch::nn::ReLU());
+    } else {
+      network->push_back(torch::nn::SiLU());
+    }
+    width = h;
+  }
+  network->push_back(torch::nn::Linear(width, dimension));
+  // The registered name fixes the checkpoint keys: "network.<i>.weight".
+  network_ = register_module("network", network);
+}
+
+std::string MlpScoreModel::parameterisation() const {
+  return sde_ ? "input (x, t); score = out / sigma_t" : "input (x, log sigma); score = out / sigma";
+}
+
+at::Tensor MlpScoreModel::score(const at::Tensor& x, const at::Tensor& conditioning) {
+  const at::Tensor c = conditioning.to(at::kDouble).reshape({-1});
+  const at::Tensor feature = sde_ ? c : at::log(c);
+  const at::Tensor std = sde_ ? sde_->marginal_std(c) : c;
+  const at::Tensor input = at::cat({x.reshape({x.size(0), -1}), feature.to(x.scalar_type()).unsqueeze(1)}, 1);
+  const at::Tensor out = network_->forward(input);
+  return (out / std.to(x.scalar_type()).unsqueeze(1)).reshape(x.sizes());
+}
+
+}  // namespace scorch::models

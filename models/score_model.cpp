@@ -1,0 +1,19 @@
+#include "models/score_model.h"
+
+namespace scorch::models {
+
+std::string to_string(Conditioning conditioning) {
+  return conditioning == Conditioning::time ? "time" : "noise_level";
+}
+
+std::int64_t ScoreModel::parameter_count() const {
+  std::int64_t count = 0;
+  for (const auto& parameter : parameters()) count += parameter.numel();
+  return count;
+}
+
+ScoreFunction ScoreModel::as_function() {
+  return [this](const at::Tensor& x, const at::Tensor& conditioning) { return score(x, conditioning); };
+}
+
+}  // namespace scorch::models

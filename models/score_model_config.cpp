@@ -1,0 +1,90 @@
+#include "models/score_model_config.h"
+
+#include "common/config.h"
+#include "common/user_error.h"
+#include "models/analytic_gmm.h"
+#include "models/mlp_score_model.h"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace scorch::models {
+namespace {
+
+at::Tensor to_tensor(const NumberArray& array) {
+  return at::tensor(array.values, at::kDouble).reshape(array.shape);
+}
+
+std::vector<std::int64_t> to_sizes(const NumberArray& array, const std::string& key) {
+  std::vector<std::int64_t> sizes;
+  for (double v : array.values) {
+    if (v < 1 || v != std::floor(v)) throw UserError(fmt::format("config key '{}' needs positive integers", key));
+    sizes.push_back(static_cast<std::int64_t>(v));
+  }
+  return sizes;
+}
+
+GaussianMixture mixture_from(const Config& config) {
+  GaussianMixture mixture;
+  mixture.weights = to_tensor(config.number_list("model.gmm.weights")).reshape({-1});
+  mixture.means = to_tensor(config.number_list("model.gmm.means"));
+  if (mixture.means.dim() == 1) mixture.means = mixture.means.unsqueeze(1);  // 1-D data: [K] -> [K, 1]
+  const std::int64_t K = mixture.means.size(0), D = mixture.means.size(1);
+  const at::Tensor covariances = to_tensor(config.number_list("model.gmm.covariances"));
+  // Full [K, D, D], diagonal [K, D] or isotropic [K] (one variance per component).
+  if (covariances.dim() == 3) {
+    mixture.covariances = covariances;
+  } else if (covariances.dim() == 2 && covariances.size(0) == K && covariances.size(1) == D) {
+    mixture.covariances = at::diag_embed(covariances);
+  } else if (covariances.dim() == 1 && covariances.size(0) == K) {
+    mixture.covariances = covariances.view({K, 1, 1}) * at::eye(D, at::kDouble).unsqueeze(0);
+  } else {
+    throw UserError(fmt::format("model.gmm.covariances: expected [K, D, D], [K, D] or [K] with K = {}, D = {}; got [{}]",
+                                K, D, fmt::join(covariances.sizes(), ", ")));
+  }
+  return mixture;
+}
+
+double noise_scale_from(const Config& config) {
+  const std::string& family = config.string("noise.family");
+  if (family == "gaussian") return 1.0;
+  if (family == "alpha_stable" && config.number("noise.alpha") == 2.0) return std::sqrt(2.0);
+  throw UserError("analytic_gmm has a closed-form score only under Gaussian noise (noise.family = " + family + ")");
+}
+
+}  // namespace
+
+void declare_score_model_config(ConfigSchema& schema) {
+  using T = ConfigType;
+  schema.add({"model.name", T::choice, "mlp", "score model: mlp, or analytic_gmm (exact mixture score)",
+              {"mlp", "analytic_gmm"}});
+  schema.add({"model.input_shape", T::number_list, "[2]", "shape of one example, e.g. [2] or [1, 28, 28]"});
+  schema.add({"model.mlp.hidden", T::number_list, "[128, 128]", "mlp: hidden layer widths"});
+  schema.add({"model.mlp.activation", T::choice, "silu", "mlp: silu or relu", {"silu", "relu"}});
+  schema.add({"model.gmm.weights", T::number_list, "[1]", "analytic_gmm: component weights [K] (normalised)"});
+  schema.add({"model.gmm.means", T::number_list, "[[0, 0]]", "analytic_gmm: component means [K, D]"});
+  schema.add({"model.gmm.covariances", T::number_list, "[1]",
+              "analytic_gmm: covariances [K, D, D], diagonals [K, D], or variances [K]"});
+}
+
+std::shared_ptr<ScoreModel> make_score_model(const Config& config, std::shared_ptr<const Sde> sde) {
+  const std::string& name = config.string("model.name");
+  if (name == "analytic_gmm") {
+    GaussianMixture mixture = mixture_from(config);
+    const auto dimension = mixture.means.size(1);
+    const auto declared = to_sizes(config.number_list("model.input_shape"), "model.input_shape");
+    if (config.is_explicit("model.input_shape") && declared != std::vector<std::int64_t>{dimension}) {
+      throw UserError(fmt::format("model.input_shape must be [{}] to match model.gmm.means", dimension));
+    }
+    if (sde) return std::make_shared<AnalyticGmmModel>(std::move(mixture), std::move(sde));
+    return std::make_shared<AnalyticGmmModel>(std::move(mixture), noise_scale_from(config));
+  }
+  const auto activation =
+      config.string("model.mlp.activation") == "relu" ? MlpScoreModel::Activation::relu : MlpScoreModel::Activation::silu;
+  return std::make_shared<MlpScoreModel>(to_sizes(config.number_list("model.input_shape"), "model.input_shape"), to_sizes(config.number_list("model.mlp.hidden"), "model.mlp.hidden"),
+                                         activation, std::move(sde));
+}
+
+}  // namespace scorch::models
