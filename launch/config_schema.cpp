@@ -1,6 +1,7 @@
 #include "launch/config_schema.h"
 
 #include "models/model_config.h"
+#include "models/score_model_config.h"
 #include "trainer/objective_config.h"
 
 namespace scorch::launch {
@@ -10,6 +11,7 @@ const ConfigSchema& full_schema() {
     ConfigSchema s;
     s.add({"seed", ConfigType::integer, "0", "root of every random stream", {}, 0.0});
     models::declare_model_config(s);
+    models::declare_score_model_config(s);
     trainer::declare_objective_config(s);
     return s;
   }();

@@ -1,0 +1,53 @@
+#include "launch/commands.h"
+#include "launch/config_schema.h"
+#include "models/model_config.h"
+#include "models/score_model.h"
+#include "models/score_model_config.h"
+#include "models/sde.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include <memory>
+
+namespace scorch::launch {
+namespace {
+struct ModelOptions {
+  std::string config_path;
+  std::vector<std::string> overrides;
+  bool json = false;
+};
+}  // namespace
+
+void add_model_command(CLI::App& app) {
+  CLI::App* model = app.add_subcommand("model", "Inspect score models");
+  model->require_subcommand(1);
+  auto options = std::make_shared<ModelOptions>();
+  CLI::App* info = model->add_subcommand("info", "Print a config's model: name, parameter count, input shape, parameterisation");
+  info->add_option("--config", options->config_path, "YAML config file")->required();
+  info->add_option("--set", options->overrides, "override a key (repeatable)")->expected(1)->take_all();
+  info->add_flag("--json", options->json, "print one JSON object");
+  info->callback([options] {
+    const Config config = load_config(options->config_path, options->overrides);
+    // SDE objectives condition the model on time; NCSN objectives on the noise level.
+    std::shared_ptr<const models::Sde> sde;
+    if (config.string("objective.kind") == "sde") sde = models::make_sde(config);
+    const auto model = models::make_score_model(config, sde);
+    nlohmann::ordered_json report = {{"name", model->name()},
+                                     {"parameters", model->parameter_count()},
+                                     {"input_shape", model->input_shape()},
+                                     {"conditioning", models::to_string(model->conditioning())},
+                                     {"parameterisation", model->parameterisation()}};
+    if (options->json) {
+      fmt::print("{}\n", report.dump(2));
+      return;
+    }
+    fmt::print("model             {}\nparameters        {}\ninput shape       [{}]\nconditioning      {}\nparameterisation  {}\n",
+               model->name(), model->parameter_count(), fmt::join(model->input_shape(), ", "),
+               models::to_string(model->conditioning()), model->parameterisation());
+  });
+}
+
+}  // namespace scorch::launch
