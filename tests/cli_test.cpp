@@ -99,6 +99,20 @@ TEST(Cli, BadInputIsOneErrorLineAndNonZeroExit) {
   EXPECT_NE(run_scorch("schedule --config " + bad_value_path).err.find("beta_max"), std::string::npos);
 }
 
+TEST(Cli, ModelInfoReportsParametersAndParameterisation) {
+  const CliRun run = run_scorch("model info --config " + config_path("vp") + " --set 'model.mlp.hidden=[32, 16]' --json");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto report = nlohmann::json::parse(run.out);
+  EXPECT_EQ(report["name"], "mlp");
+  EXPECT_EQ(report["parameters"], (3 * 32 + 32) + (32 * 16 + 16) + (16 * 2 + 2));
+  EXPECT_EQ(report["input_shape"], nlohmann::json({2}));
+  EXPECT_EQ(report["conditioning"], "time");
+  EXPECT_NE(report["parameterisation"].get<std::string>().find("sigma_t"), std::string::npos);
+  const CliRun bad = run_scorch("model info --config " + config_path("vp") + " --set model.name=analytic_gmm --set 'model.input_shape=[3]'");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(line_count(bad.err), 1) << bad.err;
+}
+
 TEST(Cli, UnknownSubcommandOrOptionFails) {
   EXPECT_NE(run_scorch("frobnicate").exit_code, 0);
   EXPECT_NE(run_scorch("schedule --config " + config_path("vp") + " --bogus").exit_code, 0);

@@ -62,6 +62,21 @@ TEST(Config, BadValuesAreErrors) {
   EXPECT_NE(error_of("sde: {name: ve\n").find("invalid YAML"), std::string::npos);
 }
 
+TEST(Config, NumberListsParseNestedRectangularLists) {
+  const Config config = Config::load_string(schema(), "model:\n  gmm:\n    means:\n      - [5, 5]\n      - [-5, -5]\n");
+  const NumberArray means = config.number_list("model.gmm.means");
+  EXPECT_EQ(means.shape, (std::vector<std::int64_t>{2, 2}));
+  EXPECT_EQ(means.values, (std::vector<double>{5, 5, -5, -5}));
+  EXPECT_NE(config.to_yaml().find("means: [[5, 5], [-5, -5]]"), std::string::npos) << config.to_yaml();
+  EXPECT_EQ(Config::load_string(schema(), config.to_yaml()).number_list("model.gmm.means").values, means.values);
+  EXPECT_EQ(parse_number_array("3")->shape, std::vector<std::int64_t>{});
+  EXPECT_FALSE(parse_number_array("[[1, 2], [3]]"));
+  EXPECT_FALSE(parse_number_array("[1, [2]]"));
+  EXPECT_FALSE(parse_number_array("[a, 2]"));
+  EXPECT_FALSE(parse_number_array("[]"));
+  EXPECT_NE(error_of("model:\n  gmm:\n    weights: [1, x]\n").find("rectangular list of numbers"), std::string::npos);
+}
+
 TEST(Config, MissingFileIsAnError) {
   EXPECT_THROW(Config::load_file(schema(), "/nonexistent/config.yaml"), UserError);
 }
