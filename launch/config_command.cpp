@@ -1,5 +1,6 @@
 #include "common/config.h"
 #include "launch/commands.h"
+#include "launch/config_arguments.h"
 #include "launch/config_schema.h"
 
 #include <CLI/CLI.hpp>
@@ -10,8 +11,7 @@
 namespace scorch::launch {
 namespace {
 struct ConfigOptions {
-  std::string config_path;
-  std::vector<std::string> overrides;
+  ConfigArguments config;
   bool list_keys = false;
 };
 
@@ -20,10 +20,7 @@ struct ConfigOptions {
 void add_config_command(CLI::App& app) {
   auto options = std::make_shared<ConfigOptions>();
   CLI::App* command = app.add_subcommand("config", "Print the resolved config (defaults, file, then --set overrides)");
-  command->add_option("--config", options->config_path, "YAML config file (default: all defaults)");
-  command->add_option("--set", options->overrides, "override a key: --set sde.beta_max=10 (repeatable)")
-      ->expected(1)
-      ->take_all();
+  options->config.add_to(*command, /*required=*/false);
   command->add_flag("--keys", options->list_keys, "list every key with its type, default and meaning instead");
   command->callback([options] {
     if (options->list_keys) {
@@ -32,7 +29,7 @@ void add_config_command(CLI::App& app) {
       }
       return;
     }
-    fmt::print("{}", load_config(options->config_path, options->overrides).to_yaml());
+    fmt::print("{}", options->config.load().to_yaml());
   });
 }
 

@@ -1,5 +1,5 @@
 #include "launch/commands.h"
-#include "launch/config_schema.h"
+#include "launch/config_arguments.h"
 #include "models/model_config.h"
 #include "models/score_model.h"
 #include "models/score_model_config.h"
@@ -15,8 +15,7 @@
 namespace scorch::launch {
 namespace {
 struct ModelOptions {
-  std::string config_path;
-  std::vector<std::string> overrides;
+  ConfigArguments config;
   bool json = false;
 };
 }  // namespace
@@ -26,11 +25,10 @@ void add_model_command(CLI::App& app) {
   model->require_subcommand(1);
   auto options = std::make_shared<ModelOptions>();
   CLI::App* info = model->add_subcommand("info", "Print a config's model: name, parameter count, input shape, parameterisation");
-  info->add_option("--config", options->config_path, "YAML config file")->required();
-  info->add_option("--set", options->overrides, "override a key (repeatable)")->expected(1)->take_all();
+  options->config.add_to(*info, /*required=*/true);
   info->add_flag("--json", options->json, "print one JSON object");
   info->callback([options] {
-    const Config config = load_config(options->config_path, options->overrides);
+    const Config config = options->config.load();
     // SDE objectives condition the model on time; NCSN objectives on the noise level.
     std::shared_ptr<const models::Sde> sde;
     if (config.string("objective.kind") == "sde") sde = models::make_sde(config);

@@ -1,5 +1,5 @@
 #include "launch/commands.h"
-#include "launch/config_schema.h"
+#include "launch/config_arguments.h"
 #include "launch/number_list.h"
 #include "launch/schedule_report.h"
 
@@ -11,8 +11,7 @@
 namespace scorch::launch {
 namespace {
 struct ScheduleOptions {
-  std::string config_path;
-  std::vector<std::string> overrides;
+  ConfigArguments config;
   std::string times;
   std::string quantiles;
   bool json = false;
@@ -23,16 +22,13 @@ void add_schedule_command(CLI::App& app) {
   auto options = std::make_shared<ScheduleOptions>();
   CLI::App* command = app.add_subcommand(
       "schedule", "Inspect an SDE's noise schedule and its likelihood importance-sampling proposal");
-  command->add_option("--config", options->config_path, "YAML config file")->required();
-  command->add_option("--set", options->overrides, "override a key: --set sde.name=ve (repeatable)")
-      ->expected(1)
-      ->take_all();
+  options->config.add_to(*command, /*required=*/true);
   command->add_option("--t", options->times, "comma-separated times to tabulate (default: 11 from eps to T)");
   command->add_option("--quantiles", options->quantiles,
                       "comma-separated u in [0,1] for the importance-sampling inverse CDF");
   command->add_flag("--json", options->json, "print one JSON object instead of a table");
   command->callback([options] {
-    const Config config = load_config(options->config_path, options->overrides);
+    const Config config = options->config.load();
     const auto times = options->times.empty() ? std::vector<double>{} : parse_number_list(options->times, "--t");
     const auto quantiles =
         options->quantiles.empty() ? std::vector<double>{} : parse_number_list(options->quantiles, "--quantiles");
