@@ -158,7 +158,7 @@ TEST(Cli, DataInfoRespectsHdf5FileLocking) {
   scorch::data::Hdf5Lock lock;
   scorch::data::Hdf5Id writer(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
   ASSERT_TRUE(writer.valid());
-  const CliRun blocked = run_scorch("data info " + path);
+  const CliRun blocked = run_scorch("data info " + path, "env -u HDF5_USE_FILE_LOCKING");
   EXPECT_EQ(blocked.exit_code, 1) << blocked.err;
   EXPECT_NE(blocked.err.find("HDF5_USE_FILE_LOCKING"), std::string::npos) << blocked.err;
   EXPECT_EQ(line_count(blocked.err), 1) << blocked.err;
