@@ -12,7 +12,10 @@ std::recursive_mutex& hdf5_mutex() {
 }
 
 Hdf5Lock::Hdf5Lock() : guard_(hdf5_mutex()) {
-  static const bool silenced = [] {
+  // Debian's HDF5 is a thread-safe build with one error stack per thread, each
+  // starting with printing on: silence it once on every thread (the loader's
+  // prefetch thread included).
+  thread_local const bool silenced = [] {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     return true;
   }();
@@ -100,9 +103,22 @@ void write_int_attribute(hid_t object, const std::string& name, std::int64_t val
   check_hdf5(H5Awrite(attribute.get(), H5T_NATIVE_INT64, &value), file, "cannot write attribute " + name);
 }
 
+namespace {
+// Opens an attribute that must hold exactly one element: the reads below size
+// their buffers for one.
+Hdf5Id open_scalar_attribute(hid_t object, const std::string& name, const std::string& file) {
+  Hdf5Id attribute = checked_id(H5Aopen(object, name.c_str(), H5P_DEFAULT), file, "missing attribute '" + name + "'");
+  Hdf5Id space = checked_id(H5Aget_space(attribute.get()), file, "cannot read the shape of attribute " + name);
+  if (H5Sget_simple_extent_npoints(space.get()) != 1) {
+    throw UserError(file + ": attribute '" + name + "' must hold a single value");
+  }
+  return attribute;
+}
+}  // namespace
+
 std::string read_string_attribute(hid_t object, const std::string& name, const std::string& file) {
   Hdf5Lock lock;
-  Hdf5Id attribute = checked_id(H5Aopen(object, name.c_str(), H5P_DEFAULT), file, "missing attribute '" + name + "'");
+  Hdf5Id attribute = open_scalar_attribute(object, name, file);
   Hdf5Id type = checked_id(H5Aget_type(attribute.get()), file, "cannot read type of attribute " + name);
   if (H5Tget_class(type.get()) != H5T_STRING) throw UserError(file + ": attribute '" + name + "' is not a string");
   if (H5Tis_variable_str(type.get()) > 0) {
@@ -122,7 +138,7 @@ std::string read_string_attribute(hid_t object, const std::string& name, const s
 
 std::int64_t read_int_attribute(hid_t object, const std::string& name, const std::string& file) {
   Hdf5Lock lock;
-  Hdf5Id attribute = checked_id(H5Aopen(object, name.c_str(), H5P_DEFAULT), file, "missing attribute '" + name + "'");
+  Hdf5Id attribute = open_scalar_attribute(object, name, file);
   std::int64_t value = 0;
   check_hdf5(H5Aread(attribute.get(), H5T_NATIVE_INT64, &value), file, "cannot read integer attribute " + name);
   return value;
