@@ -37,8 +37,26 @@ DatasetWriter::DatasetWriter(std::string path, DatasetShape shape, bool with_lab
                                 shape.channels, shape.height, shape.width));
   }
   Hdf5Lock lock;
-  file_ = checked_id(H5Fcreate(partial_path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), partial_path_,
+  // HDF5 1.8 object headers keep attributes over 64 KiB (long class_names) in
+  // dense storage; h5py and HDF5 1.8+ read such files.
+  Hdf5Id access = checked_id(H5Pcreate(H5P_FILE_ACCESS), path_, "cannot create property list");
+  check_hdf5(H5Pset_libver_bounds(access.get(), H5F_LIBVER_V18, H5F_LIBVER_V18), path_, "cannot set format bounds");
+  file_ = checked_id(H5Fcreate(partial_path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.get()), partial_path_,
                      "cannot create file (does the directory exist and is it writable?)");
+  try {
+    create_layout(with_labels, source, split);
+  } catch (...) {
+    // The destructor does not run for a throwing constructor: clean up here.
+    images_.reset();
+    labels_.reset();
+    file_.reset();
+    std::remove(partial_path_.c_str());
+    throw;
+  }
+}
+
+void DatasetWriter::create_layout(bool with_labels, const std::string& source, const std::string& split) {
+  const DatasetShape& shape = shape_;
   const hsize_t dims[4] = {static_cast<hsize_t>(shape.count), static_cast<hsize_t>(shape.channels),
                            static_cast<hsize_t>(shape.height), static_cast<hsize_t>(shape.width)};
   const hsize_t chunk[4] = {static_cast<hsize_t>(rows_per_chunk(shape)), dims[1], dims[2], dims[3]};

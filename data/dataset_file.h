@@ -52,6 +52,8 @@ class DatasetWriter {
   void finish();
 
  private:
+  void create_layout(bool with_labels, const std::string& source, const std::string& split);
+
   std::string path_;
   std::string partial_path_;
   DatasetShape shape_;
