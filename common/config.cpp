@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
 
 namespace scorch {
@@ -248,7 +249,10 @@ void load_node(const ConfigSchema& schema, const YAML::Node& node, const std::st
                const std::string& source,
                const std::function<void(const std::string&, const std::string&, const std::string&)>& assign) {
   for (const auto& entry : node) {
-    const std::string name = entry.first.as<std::string>();
+    if (!entry.first.IsScalar()) {
+      throw UserError(fmt::format("{}: config keys must be plain names", where_in_file(source, entry.first)));
+    }
+    const std::string name = entry.first.Scalar();
     const std::string path = prefix.empty() ? name : prefix + "." + name;
     const YAML::Node& value = entry.second;
     const std::string where = where_in_file(source, entry.first);
@@ -297,13 +301,19 @@ Config Config::load_string(const ConfigSchema& schema, const std::string& yaml_t
 
 Config Config::load_file(const ConfigSchema& schema, const std::string& path,
                          const std::vector<std::string>& overrides) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    throw UserError(fmt::format("{}: not a config file (missing, or a directory)", path));
+  }
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) throw UserError(fmt::format("{}: cannot open config file", path));
   std::string text;
   char buffer[4096];
   std::size_t n;
   while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, n);
+  const bool failed = std::ferror(file) != 0;
   std::fclose(file);
+  if (failed) throw UserError(fmt::format("{}: cannot read config file", path));
   return load_string(schema, text, overrides, path);
 }
 
