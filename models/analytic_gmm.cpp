@@ -36,7 +36,9 @@ void AnalyticGmmModel::prepare() {
   m.weights = m.weights / m.weights.sum();
   if (!at::allclose(m.covariances, m.covariances.transpose(1, 2))) throw UserError("analytic_gmm covariances must be symmetric");
   std::tie(eigenvalues_, eigenvectors_) = at::linalg_eigh(m.covariances);
-  if ((eigenvalues_ < -1e-12).any().item<bool>()) throw UserError("analytic_gmm covariances must be positive semi-definite");
+  // Rounding in eigh scales with the matrix, so the tolerance is relative.
+  const at::Tensor tolerance = 1e-10 * eigenvalues_.abs().amax(1, /*keepdim=*/true).clamp_min(1.0);
+  if ((eigenvalues_ < -tolerance).any().item<bool>()) throw UserError("analytic_gmm covariances must be positive semi-definite");
   eigenvalues_ = eigenvalues_.clamp_min(0.0);
 }
 
