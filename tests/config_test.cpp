@@ -79,6 +79,9 @@ TEST(Config, NumberListsParseNestedRectangularLists) {
 
 TEST(Config, MissingFileIsAnError) {
   EXPECT_THROW(Config::load_file(schema(), "/nonexistent/config.yaml"), UserError);
+  // A directory must not silently load as "all defaults".
+  EXPECT_THROW(Config::load_file(schema(), std::string(SCORCH_SOURCE_DIR) + "/configs"), UserError);
+  EXPECT_NE(error_of("[a, b]: 1\n").find("plain names"), std::string::npos);
 }
 
 TEST(Config, ResolvedYamlRoundTrips) {

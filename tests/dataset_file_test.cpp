@@ -223,6 +223,38 @@ TEST(DatasetFileErrors, EachBadInputHasItsMessage) {
   EXPECT_FALSE(open_error(corrupt).empty());
 }
 
+TEST(DatasetFileErrors, NonScalarAttributeIsRefusedNotOverrun) {
+  const std::string path = testing::write_indexed_dataset("array_attribute.h5", 4);
+  {
+    Hdf5Lock lock;
+    Hdf5Id file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+    H5Adelete(file.get(), "format_version");
+    const hsize_t two = 2;
+    Hdf5Id space(H5Screate_simple(1, &two, nullptr));
+    Hdf5Id attribute(H5Acreate2(file.get(), "format_version", H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT));
+    const std::int64_t values[2] = {1, 1};
+    H5Awrite(attribute.get(), H5T_NATIVE_INT64, values);
+  }
+  try {
+    DatasetFile(path).attributes();
+    ADD_FAILURE() << "an array attribute was read as a scalar";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("single value"), std::string::npos) << e.what();
+  }
+}
+
+TEST(DatasetWriter, LargeClassNamesAttributeFits) {
+  const std::string path = testing::temp_path("many_classes.h5");
+  std::string names;
+  for (int i = 0; i < 20000; ++i) names += "class_number_" + std::to_string(i) + "\n";
+  DatasetWriter writer(path, {1, 1, 2, 2}, false, "test", "train");
+  writer.set_text_attribute("class_names", names);
+  writer.append(at::zeros({1, 1, 2, 2}, at::kByte));
+  writer.finish();
+  EXPECT_GT(names.size(), 65536u);
+  EXPECT_EQ(inspect_dataset(path).class_names, names);
+}
+
 TEST(DatasetFileErrors, ChangedPixelsFailValidation) {
   const std::string path = testing::write_indexed_dataset("tampered.h5", 20);
   EXPECT_TRUE(inspect_dataset(path).valid());

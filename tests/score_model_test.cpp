@@ -87,6 +87,12 @@ TEST(AnalyticGmm, SingleGaussianHasTheLinearScore) {
   EXPECT_EQ(model.score(x.to(at::kFloat), t).scalar_type(), at::kFloat);
 }
 
+TEST(AnalyticGmm, AcceptsLargeRankDeficientCovariance) {
+  const at::Tensor v = at::tensor({200.0, 70.0, 30.0}, at::kDouble);
+  GaussianMixture mixture{at::ones({1}, at::kDouble), at::zeros({1, 3}, at::kDouble), at::outer(v, v).unsqueeze(0)};
+  EXPECT_NO_THROW(AnalyticGmmModel(mixture, 1.0));
+}
+
 TEST(AnalyticGmm, RejectsBadMixtures) {
   auto bad = two_mode_mixture();
   bad.weights = at::tensor({0.5, -0.5}, at::kDouble);
