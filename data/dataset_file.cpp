@@ -1,5 +1,6 @@
 #include "data/dataset_file.h"
 
+#include "common/random_stream.h"
 #include "common/user_error.h"
 
 #include <ATen/ATen.h>
@@ -7,7 +8,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <numeric>
 
 namespace scorch::data {
 namespace {
@@ -280,10 +280,7 @@ at::Tensor DatasetFile::read_rows(const std::vector<std::int64_t>& indices, bool
 at::Tensor DatasetFile::read_images(const std::vector<std::int64_t>& indices) { return read_rows(indices, true); }
 
 at::Tensor DatasetFile::read_images(std::int64_t start, std::int64_t count) {
-  std::vector<std::int64_t> indices(static_cast<std::size_t>(count));
-  std::iota(indices.begin(), indices.end(), start);
-  open();
-  return read_rows(indices, true);
+  return read_rows(index_range(start, count), true);
 }
 
 at::Tensor DatasetFile::read_labels(const std::vector<std::int64_t>& indices) {
@@ -292,9 +289,7 @@ at::Tensor DatasetFile::read_labels(const std::vector<std::int64_t>& indices) {
 }
 
 at::Tensor DatasetFile::read_labels(std::int64_t start, std::int64_t count) {
-  std::vector<std::int64_t> indices(static_cast<std::size_t>(count));
-  std::iota(indices.begin(), indices.end(), start);
-  return read_labels(indices);
+  return read_labels(index_range(start, count));
 }
 
 std::string DatasetFile::compute_content_hash() {
