@@ -343,6 +343,19 @@ NumberArray Config::number_list(const std::string& path) const {
   return *parse_number_array(values_.at(path));
 }
 
+std::vector<std::int64_t> Config::integer_list(const std::string& path, std::int64_t minimum) const {
+  const NumberArray array = number_list(path);
+  if (array.shape.size() > 1) throw UserError(fmt::format("config key '{}' needs a flat list of integers", path));
+  std::vector<std::int64_t> values;
+  for (double v : array.values) {
+    if (v != std::floor(v) || v < static_cast<double>(minimum)) {
+      throw UserError(fmt::format("config key '{}' needs integers >= {}; got {}", path, minimum, v));
+    }
+    values.push_back(static_cast<std::int64_t>(v));
+  }
+  return values;
+}
+
 const std::string& Config::string(const std::string& path) const {
   const ConfigType type = key(path).type;
   if (type != ConfigType::string && type != ConfigType::choice) throw std::logic_error("not a string key: " + path);

@@ -63,6 +63,8 @@ class Config {
   bool boolean(const std::string& path) const;
   const std::string& string(const std::string& path) const;
   NumberArray number_list(const std::string& path) const;
+  // A flat number list whose entries are all integers >= minimum; UserError otherwise.
+  std::vector<std::int64_t> integer_list(const std::string& path, std::int64_t minimum) const;
 
   // Whether the key was given by the file or an override rather than defaulted.
   bool is_explicit(const std::string& path) const;
