@@ -4,6 +4,8 @@
 #include "common/user_error.h"
 #include "models/analytic_gmm.h"
 #include "models/mlp_score_model.h"
+#include "models/ncsnpp_config.h"
+#include "models/sde.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -15,15 +17,6 @@ namespace {
 
 at::Tensor to_tensor(const NumberArray& array) {
   return at::tensor(array.values, at::kDouble).reshape(array.shape);
-}
-
-std::vector<std::int64_t> to_sizes(const NumberArray& array, const std::string& key) {
-  std::vector<std::int64_t> sizes;
-  for (double v : array.values) {
-    if (v < 1 || v != std::floor(v)) throw UserError(fmt::format("config key '{}' needs positive integers", key));
-    sizes.push_back(static_cast<std::int64_t>(v));
-  }
-  return sizes;
 }
 
 GaussianMixture mixture_from(const Config& config) {
@@ -58,8 +51,9 @@ double noise_scale_from(const Config& config) {
 
 void declare_score_model_config(ConfigSchema& schema) {
   using T = ConfigType;
-  schema.add({"model.name", T::choice, "mlp", "score model: mlp, or analytic_gmm (exact mixture score)",
-              {"mlp", "analytic_gmm"}});
+  schema.add({"model.name", T::choice, "mlp",
+              "score model: mlp, ncsnpp (NCSN++/DDPM++ U-Net), or analytic_gmm (exact mixture score)",
+              {"mlp", "ncsnpp", "analytic_gmm"}});
   schema.add({"model.input_shape", T::number_list, "[2]", "shape of one example, e.g. [2] or [1, 28, 28]"});
   schema.add({"model.mlp.hidden", T::number_list, "[128, 128]", "mlp: hidden layer widths"});
   schema.add({"model.mlp.activation", T::choice, "silu", "mlp: silu or relu", {"silu", "relu"}});
@@ -67,6 +61,7 @@ void declare_score_model_config(ConfigSchema& schema) {
   schema.add({"model.gmm.means", T::number_list, "[[0, 0]]", "analytic_gmm: component means [K, D]"});
   schema.add({"model.gmm.covariances", T::number_list, "[1]",
               "analytic_gmm: covariances [K, D, D], diagonals [K, D], or variances [K]"});
+  declare_ncsnpp_config(schema);
 }
 
 std::shared_ptr<ScoreModel> make_score_model(const Config& config, std::shared_ptr<const Sde> sde) {
@@ -74,17 +69,22 @@ std::shared_ptr<ScoreModel> make_score_model(const Config& config, std::shared_p
   if (name == "analytic_gmm") {
     GaussianMixture mixture = mixture_from(config);
     const auto dimension = mixture.means.size(1);
-    const auto declared = to_sizes(config.number_list("model.input_shape"), "model.input_shape");
+    const auto declared = config.integer_list("model.input_shape", 1);
     if (config.is_explicit("model.input_shape") && declared != std::vector<std::int64_t>{dimension}) {
       throw UserError(fmt::format("model.input_shape must be [{}] to match model.gmm.means", dimension));
     }
     if (sde) return std::make_shared<AnalyticGmmModel>(std::move(mixture), std::move(sde));
     return std::make_shared<AnalyticGmmModel>(std::move(mixture), noise_scale_from(config));
   }
+  const auto input_shape = config.integer_list("model.input_shape", 1);
+  if (name == "ncsnpp") {
+    const bool variance_exploding = !sde || sde->name() == "ve";
+    return std::make_shared<NcsnppModel>(ncsnpp_options_from(config, input_shape, variance_exploding), std::move(sde));
+  }
   const auto activation =
       config.string("model.mlp.activation") == "relu" ? MlpScoreModel::Activation::relu : MlpScoreModel::Activation::silu;
-  return std::make_shared<MlpScoreModel>(to_sizes(config.number_list("model.input_shape"), "model.input_shape"), to_sizes(config.number_list("model.mlp.hidden"), "model.mlp.hidden"),
-                                         activation, std::move(sde));
+  return std::make_shared<MlpScoreModel>(input_shape, config.integer_list("model.mlp.hidden", 1), activation,
+                                         std::move(sde));
 }
 
 }  // namespace scorch::models

@@ -1,0 +1,28 @@
+#pragma once
+// Copying named tensors into a module's parameters, with an account of what
+// did not match, so checkpoint and fixture loading can fail with a clear list.
+#include <ATen/core/Tensor.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace torch::nn {
+class Module;
+}
+
+namespace scorch::models {
+
+struct ParameterMismatch {
+  std::vector<std::string> missing;     // parameters with no tensor of that name
+  std::vector<std::string> unexpected;  // tensors naming no parameter
+  std::vector<std::string> wrong_shape;
+  bool empty() const { return missing.empty() && unexpected.empty() && wrong_shape.empty(); }
+  std::string describe() const;
+};
+
+// Copies every tensor whose name and shape match a parameter (converted to the
+// parameter's dtype and device); reports the rest without copying them.
+ParameterMismatch copy_parameters(torch::nn::Module& module, const std::map<std::string, at::Tensor>& tensors);
+
+}  // namespace scorch::models
