@@ -5,6 +5,7 @@
 #include "models/analytic_gmm.h"
 #include "models/mlp_score_model.h"
 #include "models/ncsnpp_config.h"
+#include "models/ncsnv2.h"
 #include "models/sde.h"
 
 #include <ATen/ATen.h>
@@ -52,8 +53,8 @@ double noise_scale_from(const Config& config) {
 void declare_score_model_config(ConfigSchema& schema) {
   using T = ConfigType;
   schema.add({"model.name", T::choice, "mlp",
-              "score model: mlp, ncsnpp (NCSN++/DDPM++ U-Net), or analytic_gmm (exact mixture score)",
-              {"mlp", "ncsnpp", "analytic_gmm"}});
+              "score model: mlp, ncsnpp (NCSN++/DDPM++ U-Net), ncsnv2 (RefineNet), or analytic_gmm (exact mixture score)",
+              {"mlp", "ncsnpp", "ncsnv2", "analytic_gmm"}});
   schema.add({"model.input_shape", T::number_list, "[2]", "shape of one example, e.g. [2] or [1, 28, 28]"});
   schema.add({"model.mlp.hidden", T::number_list, "[128, 128]", "mlp: hidden layer widths"});
   schema.add({"model.mlp.activation", T::choice, "silu", "mlp: silu or relu", {"silu", "relu"}});
@@ -62,6 +63,10 @@ void declare_score_model_config(ConfigSchema& schema) {
   schema.add({"model.gmm.covariances", T::number_list, "[1]",
               "analytic_gmm: covariances [K, D, D], diagonals [K, D], or variances [K]"});
   declare_ncsnpp_config(schema);
+  schema.add({"model.ncsnv2.nf", T::integer, "128", "ncsnv2: base channel count (ngf)", {}, 1.0});
+  schema.add({"model.ncsnv2.nonlinearity", T::choice, "elu", "ncsnv2: elu, swish, relu or lrelu",
+              {"elu", "swish", "relu", "lrelu"}});
+  schema.add({"model.ncsnv2.centered", T::boolean, "false", "ncsnv2: inputs already in [-1, 1] (else [0, 1])"});
 }
 
 std::shared_ptr<ScoreModel> make_score_model(const Config& config, std::shared_ptr<const Sde> sde) {
@@ -80,6 +85,15 @@ std::shared_ptr<ScoreModel> make_score_model(const Config& config, std::shared_p
   if (name == "ncsnpp") {
     const bool variance_exploding = !sde || sde->name() == "ve";
     return std::make_shared<NcsnppModel>(ncsnpp_options_from(config, input_shape, variance_exploding), std::move(sde));
+  }
+  if (name == "ncsnv2") {
+    if (input_shape.size() != 3 || input_shape[1] != input_shape[2]) {
+      throw UserError("ncsnv2 needs model.input_shape [C, H, W] with H = W");
+    }
+    Ncsnv2Options options{input_shape[0], input_shape[1], config.integer("model.ncsnv2.nf"),
+                          parse_activation(config.string("model.ncsnv2.nonlinearity")),
+                          config.boolean("model.ncsnv2.centered")};
+    return std::make_shared<Ncsnv2Model>(options, std::move(sde));
   }
   const auto activation =
       config.string("model.mlp.activation") == "relu" ? MlpScoreModel::Activation::relu : MlpScoreModel::Activation::silu;
