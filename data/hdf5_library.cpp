@@ -124,6 +124,8 @@ std::string read_string_attribute(hid_t object, const std::string& name, const s
   if (H5Tis_variable_str(type.get()) > 0) {
     Hdf5Id memory_type = checked_id(H5Tcopy(H5T_C_S1), file, "cannot create string type");
     H5Tset_size(memory_type.get(), H5T_VARIABLE);
+    // h5py writes UTF-8 strings; HDF5 refuses to convert between character sets.
+    H5Tset_cset(memory_type.get(), H5Tget_cset(type.get()));
     char* text = nullptr;
     check_hdf5(H5Aread(attribute.get(), memory_type.get(), &text), file, "cannot read attribute " + name);
     std::string value = text != nullptr ? text : "";
