@@ -113,6 +113,40 @@ TEST(Cli, ModelInfoReportsParametersAndParameterisation) {
   EXPECT_EQ(line_count(bad.err), 1) << bad.err;
 }
 
+// The counts of sum(p.numel() for p in model.parameters()) for the reference
+// implementations with the same configurations (score_sde_pytorch configs/vp|ve/
+// cifar10_*_continuous.py, printed by scripts/crosscheck/reference_networks.py count).
+TEST(Cli, ModelInfoMatchesTheReferenceParameterCounts) {
+  const std::vector<std::pair<std::string, std::int64_t>> references = {
+      {"cifar10_ddpmpp_continuous_vp", 61804419},
+      {"cifar10_ddpmpp_deep_continuous_vp", 106632579},
+      {"cifar10_ncsnpp_continuous_ve", 62758915},
+      {"cifar10_ncsnpp_deep_continuous_ve", 107587075}};
+  for (const auto& [name, parameters] : references) {
+    const CliRun run = run_scorch("model info --json --config " + config_path(name));
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const auto report = nlohmann::json::parse(run.out);
+    EXPECT_EQ(report["parameters"], parameters) << name;
+    EXPECT_EQ(report["name"], "ncsnpp");
+    EXPECT_EQ(report["input_shape"], nlohmann::json({3, 32, 32}));
+  }
+  // NCSNv2 with the ermongroup/ncsnv2 CIFAR-10 width (ngf 128).
+  const CliRun ncsnv2 = run_scorch("model info --json --config " + config_path("ncsnv2_small_28x28x1") +
+                                   " --set 'model.input_shape=[3, 32, 32]' --set model.ncsnv2.nf=128");
+  ASSERT_EQ(ncsnv2.exit_code, 0) << ncsnv2.err;
+  EXPECT_EQ(nlohmann::json::parse(ncsnv2.out)["parameters"], 29694083);
+}
+
+TEST(Cli, NetworkConfigErrorsAreOneLine) {
+  for (const char* set : {"--set 'model.input_shape=[3, 30, 30]'", "--set model.ncsnpp.nf=50",
+                                 "--set model.ncsnpp.scale_by_sigma=true", "--set 'model.ncsnpp.ch_mult=[1, 0]'",
+                                 "--set 'model.input_shape=[3, 32, 16]'"}) {
+    const CliRun run = run_scorch("model info --config " + config_path("unet_small_32x32x3") + " " + std::string(set));
+    EXPECT_EQ(run.exit_code, 1) << set;
+    EXPECT_EQ(line_count(run.err), 1) << set << ": " << run.err;
+  }
+}
+
 TEST(Cli, UnknownSubcommandOrOptionFails) {
   EXPECT_NE(run_scorch("frobnicate").exit_code, 0);
   EXPECT_NE(run_scorch("schedule --config " + config_path("vp") + " --bogus").exit_code, 0);
