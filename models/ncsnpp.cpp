@@ -123,7 +123,7 @@ void NcsnppModel::build() {
     }
     if (level == levels - 1) continue;
     if (o.resblock_type == Options::ResblockType::ddpm) {
-      modules->push_back(std::make_shared<DownsampleImpl>(in_ch, in_ch, resample_as_configured));
+      modules->push_back(std::make_shared<ResampleImpl>(in_ch, in_ch, ResampleDirection::down, resample_as_configured));
     } else {
       modules->push_back(resnet(in_ch, in_ch, ResnetBlockBigGanImpl::Resample::down));
     }
@@ -131,7 +131,7 @@ void NcsnppModel::build() {
       modules->push_back(std::make_shared<CombineImpl>(input_pyramid_ch, in_ch, o.progressive_combine));
       if (o.progressive_combine == CombineImpl::Method::cat) in_ch *= 2;
     } else if (o.progressive_input == Options::ProgressiveInput::residual) {
-      modules->push_back(std::make_shared<DownsampleImpl>(input_pyramid_ch, in_ch, resample_with_conv));
+      modules->push_back(std::make_shared<ResampleImpl>(input_pyramid_ch, in_ch, ResampleDirection::down, resample_with_conv));
       input_pyramid_ch = in_ch;
     }
     skip_channels.push_back(in_ch);
@@ -162,13 +162,13 @@ void NcsnppModel::build() {
         modules->push_back(ncsnpp_group_norm(in_ch));
         modules->push_back(ddpm_conv(in_ch, in_ch, 3));
       } else {
-        modules->push_back(std::make_shared<UpsampleImpl>(pyramid_ch, in_ch, resample_with_conv));
+        modules->push_back(std::make_shared<ResampleImpl>(pyramid_ch, in_ch, ResampleDirection::up, resample_with_conv));
       }
       pyramid_ch = in_ch;
     }
     if (level == 0) continue;
     if (o.resblock_type == Options::ResblockType::ddpm) {
-      modules->push_back(std::make_shared<UpsampleImpl>(in_ch, in_ch, resample_as_configured));
+      modules->push_back(std::make_shared<ResampleImpl>(in_ch, in_ch, ResampleDirection::up, resample_as_configured));
     } else {
       modules->push_back(resnet(in_ch, in_ch, ResnetBlockBigGanImpl::Resample::up));
     }
@@ -213,13 +213,13 @@ at::Tensor NcsnppModel::network_output(const at::Tensor& x, const at::Tensor& la
     }
     if (level == levels - 1) continue;
     at::Tensor h = o.resblock_type == Options::ResblockType::ddpm
-                       ? modules.next<DownsampleImpl>().forward(skips.back())
+                       ? modules.next<ResampleImpl>().forward(skips.back())
                        : modules.next<ResnetBlock>().forward(skips.back(), temb);
     if (o.progressive_input == Options::ProgressiveInput::input_skip) {
       input_pyramid = o.fir ? fir_downsample_2d(input_pyramid, o.fir_kernel) : at::avg_pool2d(input_pyramid, 2, 2);
       h = modules.next<CombineImpl>().forward(input_pyramid, h);
     } else if (o.progressive_input == Options::ProgressiveInput::residual) {
-      input_pyramid = rescaled_sum(modules.next<DownsampleImpl>().forward(input_pyramid), h, o.skip_rescale);
+      input_pyramid = rescaled_sum(modules.next<ResampleImpl>().forward(input_pyramid), h, o.skip_rescale);
       h = input_pyramid;
     }
     skips.push_back(h);
@@ -249,12 +249,12 @@ at::Tensor NcsnppModel::network_output(const at::Tensor& x, const at::Tensor& la
         pyramid = act(modules.next<torch::nn::GroupNormImpl>().forward(h));
         pyramid = modules.next<torch::nn::Conv2dImpl>().forward(pyramid);
       } else {
-        pyramid = rescaled_sum(modules.next<UpsampleImpl>().forward(pyramid), h, o.skip_rescale);
+        pyramid = rescaled_sum(modules.next<ResampleImpl>().forward(pyramid), h, o.skip_rescale);
         h = pyramid;
       }
     }
     if (level == 0) continue;
-    h = o.resblock_type == Options::ResblockType::ddpm ? modules.next<UpsampleImpl>().forward(h)
+    h = o.resblock_type == Options::ResblockType::ddpm ? modules.next<ResampleImpl>().forward(h)
                                                         : modules.next<ResnetBlock>().forward(h, temb);
   }
 

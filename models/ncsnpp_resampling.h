@@ -17,38 +17,31 @@ struct ResamplingOptions {
   bool with_conv = false;
 };
 
+enum class ResampleDirection { up, down };
+
 // A 3×3 convolution fused with FIR upsampling or downsampling (parameters "weight", "bias").
 class FirConv2dImpl : public torch::nn::Module {
  public:
-  enum class Direction { up, down };
-  FirConv2dImpl(std::int64_t in_channels, std::int64_t out_channels, Direction direction, std::vector<double> fir_kernel);
+  FirConv2dImpl(std::int64_t in_channels, std::int64_t out_channels, ResampleDirection direction,
+                std::vector<double> fir_kernel);
   at::Tensor forward(const at::Tensor& x);
 
  private:
   at::Tensor weight_, bias_;
-  Direction direction_;
+  ResampleDirection direction_;
   std::vector<double> fir_kernel_;
 };
 
-// 2× upsampling; out_channels only matters with a convolution.
-class UpsampleImpl : public torch::nn::Module {
+// 2× up- or downsampling (the reference's Upsample and Downsample);
+// out_channels only matters with a convolution.
+class ResampleImpl : public torch::nn::Module {
  public:
-  UpsampleImpl(std::int64_t in_channels, std::int64_t out_channels, ResamplingOptions options);
+  ResampleImpl(std::int64_t in_channels, std::int64_t out_channels, ResampleDirection direction,
+               ResamplingOptions options);
   at::Tensor forward(const at::Tensor& x);
 
  private:
-  ResamplingOptions options_;
-  torch::nn::Conv2d Conv_0_{nullptr};
-  std::shared_ptr<FirConv2dImpl> Conv2d_0_;
-};
-
-// 2× downsampling; out_channels only matters with a convolution.
-class DownsampleImpl : public torch::nn::Module {
- public:
-  DownsampleImpl(std::int64_t in_channels, std::int64_t out_channels, ResamplingOptions options);
-  at::Tensor forward(const at::Tensor& x);
-
- private:
+  ResampleDirection direction_;
   ResamplingOptions options_;
   torch::nn::Conv2d Conv_0_{nullptr};
   std::shared_ptr<FirConv2dImpl> Conv2d_0_;
