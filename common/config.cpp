@@ -362,6 +362,11 @@ const std::string& Config::string(const std::string& path) const {
   return values_.at(path);
 }
 
+const std::string& Config::text(const std::string& path) const {
+  key(path);
+  return values_.at(path);
+}
+
 bool Config::is_explicit(const std::string& path) const {
   key(path);
   return explicit_.at(path);

@@ -66,6 +66,9 @@ class Config {
   // A flat number list whose entries are all integers >= minimum; UserError otherwise.
   std::vector<std::int64_t> integer_list(const std::string& path, std::int64_t minimum) const;
 
+  // The value in canonical text form, whatever the key's type.
+  const std::string& text(const std::string& path) const;
+
   // Whether the key was given by the file or an override rather than defaulted.
   bool is_explicit(const std::string& path) const;
 

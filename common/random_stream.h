@@ -25,6 +25,7 @@ enum class RandomPurpose : std::uint64_t {
   dropout = 8,
   synthetic_data = 9,
   augmentation = 10,
+  parameter_init = 11,
   test = 1000,
 };
 

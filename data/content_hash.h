@@ -12,6 +12,7 @@ class ContentHash {
   void update(const void* data, std::size_t size);
   // "fnv1a64:" followed by 16 hex digits.
   std::string hex() const;
+  std::uint64_t value() const { return state_; }
 
  private:
   std::uint64_t state_ = 0xcbf29ce484222325ULL;

@@ -1,8 +1,10 @@
 #include "launch/config_schema.h"
 
+#include "data/loader_config.h"
 #include "models/model_config.h"
 #include "models/score_model_config.h"
 #include "trainer/objective_config.h"
+#include "trainer/training_config.h"
 
 namespace scorch::launch {
 
@@ -13,6 +15,8 @@ const ConfigSchema& full_schema() {
     models::declare_model_config(s);
     models::declare_score_model_config(s);
     trainer::declare_objective_config(s);
+    data::declare_loader_config(s);
+    trainer::declare_training_config(s);
     return s;
   }();
   return schema;

@@ -1,0 +1,41 @@
+#pragma once
+// Collective operations across the ranks of a job. The trainer and evaluation
+// code talk only to this interface; launch/ provides the implementations (MPI
+// for CPU tensors, NCCL for CUDA tensors) and LocalCommunicator serves single
+// processes. Every rank must make the same calls in the same order.
+#include <ATen/core/Tensor.h>
+
+#include <memory>
+#include <string>
+
+namespace scorch {
+
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  virtual int rank() const = 0;
+  virtual int world_size() const = 0;
+  // A short name for logs: "local", "mpi", "nccl".
+  virtual std::string backend() const = 0;
+
+  // In place over a contiguous tensor: the elementwise sum (or max) over ranks.
+  virtual void all_reduce_sum(at::Tensor& tensor) = 0;
+  virtual void all_reduce_max(at::Tensor& tensor) = 0;
+  // In place: every rank receives root's values.
+  virtual void broadcast(at::Tensor& tensor, int root) = 0;
+  virtual void barrier() = 0;
+};
+
+// One process: every collective is the identity.
+class LocalCommunicator final : public Communicator {
+ public:
+  int rank() const override { return 0; }
+  int world_size() const override { return 1; }
+  std::string backend() const override { return "local"; }
+  void all_reduce_sum(at::Tensor&) override {}
+  void all_reduce_max(at::Tensor&) override {}
+  void broadcast(at::Tensor&, int) override {}
+  void barrier() override {}
+};
+
+}  // namespace scorch

@@ -1,0 +1,43 @@
+#include "data/loader_config.h"
+
+#include "common/config.h"
+#include "common/user_error.h"
+
+#include <cmath>
+
+namespace scorch::data {
+
+void declare_loader_config(ConfigSchema& schema) {
+  using T = ConfigType;
+  schema.add({"data.train", T::string, "", "training dataset (HDF5 from `scorch data convert`)"});
+  schema.add({"data.range", T::choice, "auto", "pixel range the model sees: auto (VE/NCSN unit, VP/subVP symmetric), "
+              "unit [0, 1] or symmetric [-1, 1]", {"auto", "unit", "symmetric"}});
+  schema.add({"data.random_flip", T::boolean, "true", "random horizontal flips (per example, seeded)"});
+  schema.add({"data.loader", T::choice, "auto", "auto, memory (whole dataset in RAM) or streaming (prefetch thread)",
+              {"auto", "memory", "streaming"}});
+  schema.add({"data.memory_budget_gb", T::number, "4", "auto loader: hold the dataset in memory below this size",
+              {}, 0.0});
+  schema.add({"data.prefetch", T::integer, "4", "streaming loader: batches read ahead", {}, 1.0});
+}
+
+LoaderOptions loader_options_from(const Config& config, int rank, int world_size, std::int64_t per_rank_batch,
+                                  PixelRange default_range) {
+  LoaderOptions options;
+  options.path = config.string("data.train");
+  if (options.path.empty()) throw UserError("data.train is not set: give the training dataset (an HDF5 file)");
+  options.rank = rank;
+  options.world_size = world_size;
+  options.batch_size = per_rank_batch;
+  options.shuffle = true;
+  options.drop_last = true;
+  options.seed = static_cast<std::uint64_t>(config.integer("seed"));
+  const std::string& range = config.string("data.range");
+  options.range = range == "auto" ? default_range : parse_pixel_range(range);
+  options.random_flip = config.boolean("data.random_flip");
+  options.mode = parse_loader_mode(config.string("data.loader"));
+  options.memory_budget_bytes = static_cast<std::int64_t>(std::llround(config.number("data.memory_budget_gb") * (1 << 30)));
+  options.prefetch_batches = static_cast<int>(config.integer("data.prefetch"));
+  return options;
+}
+
+}  // namespace scorch::data

@@ -1,0 +1,171 @@
+// `scorch train`: one data-parallel training job, as one process or one rank
+// of `mpirun -np N`, resumable from its work directory.
+#include "common/communicator.h"
+#include "common/log.h"
+#include "common/random_stream.h"
+#include "common/user_error.h"
+#include "data/content_hash.h"
+#include "data/loader_config.h"
+#include "launch/commands.h"
+#include "launch/config_arguments.h"
+#include "launch/config_schema.h"
+#include "launch/mpi_runtime.h"
+#include "launch/stop_signals.h"
+#include "models/model_config.h"
+#include "models/score_model.h"
+#include "models/score_model_config.h"
+#include "models/sde.h"
+#include "trainer/checkpoint.h"
+#include "trainer/gradient_sync.h"
+#include "trainer/objective.h"
+#include "trainer/objective_config.h"
+#include "trainer/training_config.h"
+#include "trainer/training_loop.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace scorch::launch {
+namespace {
+
+struct TrainOptions {
+  ConfigArguments config;
+  std::string workdir;
+  std::string resume;
+};
+
+// Keys that define the run; a resumed job must agree with its checkpoint on them.
+bool defines_the_run(const std::string& key) {
+  for (const char* prefix : {"seed", "sde.", "noise.", "sigmas.", "model.", "objective.", "optim.", "ema.",
+                             "train.batch_size", "train.micro_batches", "data.train", "data.range", "data.random_flip"}) {
+    if (key.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+void require_resumable(const Config& config, const trainer::Checkpoint& checkpoint, const std::string& path) {
+  const Config saved = Config::load_string(full_schema(), checkpoint.state.config_yaml, {}, path + " (config)");
+  std::vector<std::string> differences;
+  for (const ConfigKey& key : full_schema().keys()) {
+    if (defines_the_run(key.path) && config.text(key.path) != saved.text(key.path)) {
+      differences.push_back(fmt::format("{} ({} now, {} in the checkpoint)", key.path, config.text(key.path),
+                                        saved.text(key.path)));
+    }
+  }
+  if (!differences.empty()) {
+    throw UserError(fmt::format("cannot resume from {}: the config changed: {}", path, fmt::join(differences, "; ")));
+  }
+}
+
+void require_same_config_everywhere(Communicator& communicator, const Config& config) {
+  data::ContentHash hash;
+  const std::string yaml = config.to_yaml();
+  hash.update(yaml.data(), yaml.size());
+  // Two 32-bit halves compare exactly as doubles.
+  trainer::require_same_on_all_ranks(communicator, static_cast<double>(hash.value() >> 32), "the resolved config");
+  trainer::require_same_on_all_ranks(communicator, static_cast<double>(hash.value() & 0xffffffffULL),
+                                     "the resolved config");
+}
+
+std::string default_workdir(const std::string& config_path) {
+  const std::string stem = config_path.empty() ? "defaults" : std::filesystem::path(config_path).stem().string();
+  return "runs/" + stem;
+}
+
+void run_training(const TrainOptions& options) {
+  const Config config = options.config.load();
+  const trainer::TrainingSettings settings = trainer::training_settings_from(config);
+  const auto communicator = make_cpu_communicator(settings.timeout_seconds);
+  require_same_config_everywhere(*communicator, config);
+
+  const std::string workdir = options.workdir.empty() ? default_workdir(options.config.path) : options.workdir;
+  trainer::CheckpointDirectory checkpoints(workdir + "/checkpoints", settings.checkpoint_keep, settings.archive_every);
+  std::optional<trainer::Checkpoint> resume_from;
+  std::string resume_path;
+  if (options.resume == "auto") {
+    if (auto latest = checkpoints.latest()) resume_path = *latest;
+  } else if (!options.resume.empty()) {
+    resume_path = options.resume;
+  } else if (checkpoints.has_checkpoints()) {
+    throw UserError(fmt::format("{} already holds checkpoints: pass --resume auto to continue that run, or choose "
+                                "another --workdir",
+                                workdir));
+  }
+  if (!resume_path.empty()) {
+    resume_from = trainer::read_checkpoint(resume_path);
+    require_resumable(config, *resume_from, resume_path);
+    if (resume_from->state.global_batch != settings.global_batch) {
+      throw UserError(fmt::format("cannot resume from {}: global batch {} differs from train.batch_size {}",
+                                  resume_path, resume_from->state.global_batch, settings.global_batch));
+    }
+  }
+
+  std::shared_ptr<const models::Sde> sde;
+  if (config.string("objective.kind") == "sde") sde = models::make_sde(config);
+  // Initial weights are a function of the seed; rank 0's are broadcast anyway.
+  at::manual_seed(derive_seed({settings.seed, RandomPurpose::parameter_init, 0}, 0));
+  const auto model = models::make_score_model(config, sde);
+  const auto objective = trainer::make_objective(config, sde.get());
+
+  const std::int64_t world = communicator->world_size();
+  if (settings.global_batch % (world * settings.micro_batches) != 0) {
+    throw UserError(fmt::format("train.batch_size {} must be divisible by {} ranks × train.micro_batches {}",
+                                settings.global_batch, world, settings.micro_batches));
+  }
+  const std::int64_t per_rank_batch = settings.global_batch / (world * settings.micro_batches);
+  const data::PixelRange default_range =
+      sde && sde->name() != "ve" ? data::PixelRange::symmetric : data::PixelRange::unit;
+  data::ShardedLoader loader(
+      data::loader_options_from(config, communicator->rank(), static_cast<int>(world), per_rank_batch, default_range));
+  const data::DatasetShape& shape = loader.shape();
+  const std::vector<std::int64_t> data_shape = {shape.channels, shape.height, shape.width};
+  if (model->input_shape() != data_shape) {
+    throw UserError(fmt::format("model.input_shape [{}] does not match the dataset's images [{}] in {}",
+                                fmt::join(model->input_shape(), ", "), fmt::join(data_shape, ", "),
+                                config.string("data.train")));
+  }
+  if (loader.plan().batches_per_epoch() < 1) {
+    throw UserError(fmt::format("{} has too few images ({}) for a global batch of {}", config.string("data.train"),
+                                shape.count, settings.global_batch));
+  }
+
+  if (communicator->rank() == 0) {
+    std::filesystem::create_directories(workdir);
+    std::ofstream(workdir + "/config.yaml") << config.to_yaml();
+    log::info("training {} ({} parameters, {}) on {} ({} images) with {} rank(s) [{}], global batch {}, {} -> {}",
+              model->name(), model->parameter_count(), model->parameterisation(), config.string("data.train"),
+              shape.count, world, communicator->backend(), settings.global_batch,
+              resume_from ? fmt::format("resuming at step {}", resume_from->state.step) : std::string("from scratch"),
+              workdir);
+  }
+  trainer::TrainingRun run{*model,    *objective,      loader, *communicator, settings, checkpoints, config.to_yaml(),
+                           workdir + "/metrics.jsonl", &stop_requested()};
+  install_stop_signal_handlers();
+  const trainer::TrainingOutcome outcome = trainer::train(run, resume_from);
+  if (outcome.stopped_early) {
+    log::info("stopped at step {} of {} on request; continue with --resume auto", outcome.final_step, settings.steps);
+  } else {
+    log::info("finished {} steps ({} skipped as non-finite); checkpoints in {}", outcome.final_step,
+              outcome.skipped_steps, checkpoints.directory());
+  }
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  auto options = std::make_shared<TrainOptions>();
+  CLI::App* train = app.add_subcommand("train", "Train a score model (one process, or one rank under mpirun)");
+  options->config.add_to(*train, /*required=*/true);
+  train->add_option("--workdir", options->workdir, "run directory: config.yaml, metrics.jsonl, checkpoints/ "
+                                                    "(default runs/<config name>)");
+  train->add_option("--resume", options->resume, "auto (continue from the work directory's latest checkpoint, if "
+                                                  "any) or a checkpoint path");
+  train->callback([options] { run_training(*options); });
+}
+
+}  // namespace scorch::launch

@@ -1,0 +1,59 @@
+#include "trainer/adam.h"
+
+#include "common/user_error.h"
+
+#include <ATen/ATen.h>
+#include <torch/torch.h>
+
+#include <cmath>
+
+namespace scorch::trainer {
+
+Adam::Adam(std::vector<std::pair<std::string, at::Tensor>> parameters, AdamSettings settings) : settings_(settings) {
+  for (auto& [name, parameter] : parameters) {
+    slots_.push_back({name, parameter, at::zeros_like(parameter), at::zeros_like(parameter)});
+  }
+}
+
+void Adam::step(double lr) {
+  ++steps_;
+  const double bias_correction1 = 1.0 - std::pow(settings_.beta1, static_cast<double>(steps_));
+  const double bias_correction2_sqrt = std::sqrt(1.0 - std::pow(settings_.beta2, static_cast<double>(steps_)));
+  const double step_size = lr / bias_correction1;
+  torch::NoGradGuard no_grad;
+  for (Slot& slot : slots_) {
+    const at::Tensor grad = slot.parameter.grad();
+    if (!grad.defined()) continue;
+    slot.exp_avg.mul_(settings_.beta1).add_(grad, 1.0 - settings_.beta1);
+    slot.exp_avg_sq.mul_(settings_.beta2).addcmul_(grad, grad, 1.0 - settings_.beta2);
+    const at::Tensor denominator = (slot.exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(settings_.eps);
+    slot.parameter.addcdiv_(slot.exp_avg, denominator, -step_size);
+  }
+}
+
+Adam::State Adam::state() const {
+  State state;
+  for (const Slot& slot : slots_) {
+    state["exp_avg"].emplace(slot.name, slot.exp_avg);
+    state["exp_avg_sq"].emplace(slot.name, slot.exp_avg_sq);
+  }
+  return state;
+}
+
+void Adam::load_state(const State& state, std::int64_t steps) {
+  torch::NoGradGuard no_grad;
+  for (Slot& slot : slots_) {
+    for (const std::string kind : {"exp_avg", "exp_avg_sq"}) {
+      const auto moments = state.find(kind);
+      const auto found = moments == state.end() ? decltype(moments->second.end()){} : moments->second.find(slot.name);
+      if (moments == state.end() || found == moments->second.end() ||
+          found->second.sizes() != slot.parameter.sizes()) {
+        throw UserError("optimizer state " + kind + " of " + slot.name + " is missing or has the wrong shape");
+      }
+      (kind == "exp_avg" ? slot.exp_avg : slot.exp_avg_sq).copy_(found->second);
+    }
+  }
+  steps_ = steps;
+}
+
+}  // namespace scorch::trainer

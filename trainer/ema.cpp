@@ -1,0 +1,48 @@
+#include "trainer/ema.h"
+
+#include "common/user_error.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace scorch::trainer {
+
+Ema::Ema(const torch::nn::Module& model, EmaSettings settings) : settings_(settings) {
+  for (const auto& item : model.named_parameters()) shadow_.emplace(item.key(), item.value().detach().clone());
+}
+
+double Ema::next_decay(std::int64_t global_batch) const {
+  if (settings_.halflife_images > 0.0) {
+    return std::pow(0.5, static_cast<double>(global_batch) / settings_.halflife_images);
+  }
+  if (!settings_.warmup) return settings_.rate;
+  const double n = static_cast<double>(updates_ + 1);
+  return std::min(settings_.rate, (1.0 + n) / (10.0 + n));
+}
+
+void Ema::update(const torch::nn::Module& model, std::int64_t global_batch) {
+  const double decay = next_decay(global_batch);
+  torch::NoGradGuard no_grad;
+  for (const auto& item : model.named_parameters()) {
+    at::Tensor& shadow = shadow_.at(item.key());
+    // shadow ← shadow − (1 − decay)(shadow − param), the reference's form.
+    shadow.sub_((shadow - item.value()) * (1.0 - decay));
+  }
+  ++updates_;
+}
+
+void Ema::load(const std::map<std::string, at::Tensor>& weights, std::int64_t updates) {
+  torch::NoGradGuard no_grad;
+  for (auto& [name, shadow] : shadow_) {
+    const auto found = weights.find(name);
+    if (found == weights.end() || found->second.sizes() != shadow.sizes()) {
+      throw UserError("EMA weight " + name + " is missing or has the wrong shape");
+    }
+    shadow.copy_(found->second);
+  }
+  updates_ = updates;
+}
+
+}  // namespace scorch::trainer

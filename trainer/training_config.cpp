@@ -1,0 +1,63 @@
+#include "trainer/training_config.h"
+
+#include "common/config.h"
+#include "common/user_error.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace scorch::trainer {
+
+void declare_training_config(ConfigSchema& schema) {
+  using T = ConfigType;
+  schema.add({"train.steps", T::integer, "1000", "total optimiser steps (a resumed run continues to this)", {}, 1.0});
+  schema.add({"train.batch_size", T::integer, "128", "global batch over all ranks and micro-batches", {}, 1.0});
+  schema.add({"train.micro_batches", T::integer, "1", "gradient accumulation: micro-batches per step", {}, 1.0});
+  schema.add({"train.log_every", T::integer, "50", "steps between metrics records and progress lines", {}, 1.0});
+  schema.add({"train.max_bad_steps", T::integer, "10",
+              "abort after this many consecutive steps with a non-finite loss or gradient", {}, 1.0});
+  schema.add({"optim.lr", T::number, "2e-4", "Adam learning rate", {}, 0.0});
+  schema.add({"optim.beta1", T::number, "0.9", "Adam beta1", {}, 0.0, false, 1.0});
+  schema.add({"optim.beta2", T::number, "0.999", "Adam beta2", {}, 0.0, false, 1.0});
+  schema.add({"optim.eps", T::number, "1e-8", "Adam epsilon", {}, 0.0, true});
+  schema.add({"optim.warmup", T::integer, "5000", "linear learning-rate warm-up steps (0: none)", {}, 0.0});
+  schema.add({"optim.grad_clip", T::number, "1", "global gradient-norm clip (negative: off)"});
+  schema.add({"ema.rate", T::number, "0.9999", "EMA decay (0.9999 VP/subVP, 0.999 VE in score_sde)", {}, 0.0, false, 1.0});
+  schema.add({"ema.warmup", T::boolean, "true", "use min(rate, (1+n)/(10+n)) after n updates"});
+  schema.add({"ema.halflife_kimg", T::number, "0", "EMA half-life in thousands of images; > 0 replaces ema.rate",
+              {}, 0.0});
+  schema.add({"checkpoint.every", T::integer, "1000", "steps between checkpoints", {}, 1.0});
+  schema.add({"checkpoint.keep", T::integer, "3", "recent checkpoints kept (older ones are deleted)", {}, 1.0});
+  schema.add({"checkpoint.archive_every", T::integer, "0", "also keep every checkpoint at a multiple of this (0: none)",
+              {}, 0.0});
+  schema.add({"distributed.bucket_mb", T::number, "25", "gradient all-reduce bucket size in MiB", {}, 0.0, true});
+  schema.add({"distributed.timeout_s", T::number, "300", "abort the job when a collective waits longer", {}, 0.0, true});
+}
+
+TrainingSettings training_settings_from(const Config& config) {
+  TrainingSettings s;
+  s.seed = static_cast<std::uint64_t>(config.integer("seed"));
+  s.steps = config.integer("train.steps");
+  s.global_batch = config.integer("train.batch_size");
+  s.micro_batches = config.integer("train.micro_batches");
+  s.log_every = config.integer("train.log_every");
+  s.max_bad_steps = config.integer("train.max_bad_steps");
+  s.lr = config.number("optim.lr");
+  s.adam = {config.number("optim.beta1"), config.number("optim.beta2"), config.number("optim.eps")};
+  s.warmup = config.integer("optim.warmup");
+  s.grad_clip = config.number("optim.grad_clip");
+  s.ema = {config.number("ema.rate"), config.boolean("ema.warmup"), config.number("ema.halflife_kimg") * 1000.0};
+  s.checkpoint_every = config.integer("checkpoint.every");
+  s.checkpoint_keep = config.integer("checkpoint.keep");
+  s.archive_every = config.integer("checkpoint.archive_every");
+  s.bucket_bytes = static_cast<std::int64_t>(std::llround(config.number("distributed.bucket_mb") * (1 << 20)));
+  s.timeout_seconds = config.number("distributed.timeout_s");
+  return s;
+}
+
+double learning_rate(const TrainingSettings& settings, std::int64_t completed_steps) {
+  if (settings.warmup <= 0) return settings.lr;
+  return settings.lr * std::min(1.0, static_cast<double>(completed_steps) / static_cast<double>(settings.warmup));
+}
+
+}  // namespace scorch::trainer

@@ -1,0 +1,217 @@
+#include "trainer/training_loop.h"
+
+#include "common/communicator.h"
+#include "common/log.h"
+#include "common/progress.h"
+#include "common/random_stream.h"
+#include "common/user_error.h"
+#include "data/sharded_loader.h"
+#include "models/module_state.h"
+#include "models/score_model.h"
+#include "trainer/adam.h"
+#include "trainer/ema.h"
+#include "trainer/gradient_sync.h"
+#include "trainer/objective.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+namespace scorch::trainer {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::map<std::string, at::Tensor> named_tensors(const torch::nn::Module& module) {
+  std::map<std::string, at::Tensor> tensors;
+  for (const auto& item : module.named_parameters()) tensors.emplace(item.key(), item.value().detach());
+  return tensors;
+}
+
+// Drops metrics records past `step`, left by a run that died after its last checkpoint.
+void truncate_metrics_after(const std::string& path, std::int64_t step) {
+  std::ifstream in(path);
+  if (!in) return;
+  std::stringstream kept;
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!record.is_discarded() && record.value("step", std::int64_t{0}) <= step) kept << line << '\n';
+  }
+  in.close();
+  std::ofstream(path, std::ios::trunc) << kept.str();
+}
+
+double global_gradient_norm(const std::vector<at::Tensor>& parameters) {
+  double squared = 0.0;
+  for (const at::Tensor& p : parameters) {
+    if (p.grad().defined()) squared += p.grad().to(at::kDouble).square().sum().item<double>();
+  }
+  return std::sqrt(squared);
+}
+
+}  // namespace
+
+TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_from) {
+  const TrainingSettings& s = run.settings;
+  Communicator& comm = run.communicator;
+  models::ScoreModel& model = run.model;
+  const int rank = comm.rank();
+  const std::int64_t world = comm.world_size();
+  if (s.global_batch % (world * s.micro_batches) != 0) {
+    throw UserError(fmt::format("train.batch_size {} must be divisible by world size {} × train.micro_batches {}",
+                                s.global_batch, world, s.micro_batches));
+  }
+
+  std::vector<at::Tensor> all_parameters, trainable;
+  std::vector<std::pair<std::string, at::Tensor>> trainable_named;
+  for (const auto& item : model.named_parameters()) {
+    all_parameters.push_back(item.value());
+    if (item.value().requires_grad()) {
+      trainable.push_back(item.value());
+      trainable_named.emplace_back(item.key(), item.value());
+    }
+  }
+  Adam adam(trainable_named, s.adam);
+  GradientSynchronizer gradients(trainable, comm, s.bucket_bytes);
+  GradientSynchronizer all_weights(all_parameters, comm, s.bucket_bytes);
+
+  std::int64_t step = 0;
+  std::optional<Ema> ema;
+  if (resume_from) {
+    const Checkpoint& c = *resume_from;
+    const auto mismatch = models::copy_parameters(model, c.model);
+    if (!mismatch.empty()) throw UserError("the checkpoint does not fit this model: " + mismatch.describe());
+    ema.emplace(model, s.ema);
+    ema->load(c.ema, c.state.ema_updates);
+    adam.load_state(c.optimizer, c.state.optimizer_steps);
+    step = c.state.step;
+    run.loader.seek(c.state.cursor);
+  } else {
+    all_weights.broadcast_parameters();
+    ema.emplace(model, s.ema);
+  }
+  require_same_on_all_ranks(comm, parameter_checksum(all_parameters), "the model parameters");
+  if (rank == 0 && resume_from) truncate_metrics_after(run.metrics_path, step);
+
+  const models::ScoreFunction score = model.as_function();
+  auto save = [&](std::int64_t at_step) {
+    if (rank == 0) {
+      Checkpoint c;
+      c.state = {at_step, ema->updates(), adam.steps(), run.loader.cursor(), s.global_batch, world,
+                 run.config_yaml, model.name(), model.parameterisation()};
+      c.model = named_tensors(model);
+      c.ema = ema->weights();
+      c.optimizer = adam.state();
+      try {
+        const std::string path = run.checkpoints.save(c);
+        log::info("step {}: checkpoint {}", at_step, path);
+      } catch (const UserError& e) {
+        // A failed write (disk full, permissions) keeps the previous checkpoint; training goes on.
+        log::error("step {}: checkpoint not written, the previous one is kept: {}", at_step, e.what());
+      }
+    }
+    comm.barrier();
+  };
+
+  TrainingOutcome outcome;
+  ProgressMeter progress("train", s.steps, "steps");
+  std::int64_t bad_in_a_row = 0;
+  double interval_loss = 0.0;
+  std::int64_t interval_steps = 0;  // finite steps, for the mean loss
+  std::int64_t interval_all_steps = 0;
+  auto interval_start = Clock::now();
+  const auto run_start = Clock::now();
+  model.train();
+  while (step < s.steps) {
+    const double lr = learning_rate(s, step);
+    model.zero_grad();
+    double local_loss_sum = 0.0;
+    for (std::int64_t m = 0; m < s.micro_batches; ++m) {
+      // Dropout draws from the global generator: key it by (seed, step, rank, micro-batch).
+      at::manual_seed(derive_seed({s.seed, RandomPurpose::dropout, static_cast<std::uint64_t>(step)},
+                                  static_cast<std::uint64_t>(rank * s.micro_batches + m)));
+      const data::Batch batch = run.loader.next();
+      const at::Tensor positions = batch.positions.contiguous();
+      const std::vector<std::int64_t> indices(positions.data_ptr<std::int64_t>(),
+                                              positions.data_ptr<std::int64_t>() + positions.numel());
+      const at::Tensor losses = run.objective.per_example_loss(score, batch.images, s.seed,
+                                                               static_cast<std::uint64_t>(step), indices);
+      (losses.sum() / static_cast<double>(s.global_batch)).backward();
+      local_loss_sum += losses.detach().to(at::kDouble).sum().item<double>();
+    }
+    gradients.sum_gradients();
+    const bool stop_here = run.stop_requested != nullptr && run.stop_requested->load();
+    at::Tensor shared = at::tensor({local_loss_sum, stop_here ? 1.0 : 0.0}, at::kDouble);
+    comm.all_reduce_sum(shared);
+    const double loss = shared[0].item<double>() / static_cast<double>(s.global_batch);
+    const bool stop = shared[1].item<double>() > 0.0;
+    const double grad_norm = global_gradient_norm(trainable);
+
+    if (std::isfinite(loss) && std::isfinite(grad_norm)) {
+      bad_in_a_row = 0;
+      if (s.grad_clip >= 0.0) {
+        const double coefficient = s.grad_clip / (grad_norm + 1e-6);
+        if (coefficient < 1.0) {
+          torch::NoGradGuard no_grad;
+          for (const at::Tensor& p : trainable) {
+            if (p.grad().defined()) p.grad().mul_(coefficient);
+          }
+        }
+      }
+      adam.step(lr);
+      ema->update(model, s.global_batch);
+      interval_loss += loss;
+      ++interval_steps;
+    } else {
+      ++bad_in_a_row;
+      ++outcome.skipped_steps;
+      log::warn("step {}: non-finite loss ({}) or gradient norm ({}); update skipped ({} in a row)", step + 1, loss,
+                grad_norm, bad_in_a_row);
+      if (bad_in_a_row >= s.max_bad_steps) {
+        throw UserError(fmt::format("{} consecutive steps had a non-finite loss or gradient (train.max_bad_steps); "
+                                    "lower optim.lr or check the data",
+                                    bad_in_a_row));
+      }
+    }
+    ++step;
+    ++interval_all_steps;
+
+    if (step % s.log_every == 0 || step == s.steps || stop) {
+      const double seconds = std::chrono::duration<double>(Clock::now() - interval_start).count();
+      const double images_per_s = static_cast<double>(interval_all_steps * s.global_batch) / seconds;
+      if (rank == 0) {
+        nlohmann::ordered_json record = {
+            {"step", step},
+            {"loss", interval_steps > 0 ? interval_loss / static_cast<double>(interval_steps) : NAN},
+            {"grad_norm", grad_norm},
+            {"lr", lr},
+            {"images_per_s", images_per_s},
+            {"time", std::chrono::duration<double>(Clock::now() - run_start).count()},
+            {"skipped_steps", outcome.skipped_steps}};
+        std::ofstream(run.metrics_path, std::ios::app) << record.dump() << '\n';
+        log::info("step {}: loss {:.5g}, grad norm {:.3g}, lr {:.3g}", step, record["loss"].get<double>(), grad_norm, lr);
+      }
+      interval_loss = 0.0;
+      interval_steps = 0;
+      interval_all_steps = 0;
+      interval_start = Clock::now();
+    }
+    progress.update(step);
+    if (step % s.checkpoint_every == 0 || step == s.steps || stop) save(step);
+    if (stop) {
+      outcome.stopped_early = step < s.steps;
+      log::info("stop requested: checkpoint written at step {}", step);
+      break;
+    }
+  }
+  outcome.final_step = step;
+  return outcome;
+}
+
+}  // namespace scorch::trainer
