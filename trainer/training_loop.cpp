@@ -121,6 +121,7 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
 
   TrainingOutcome outcome;
   ProgressMeter progress("train", s.steps, "steps");
+  progress.start_at(step);
   std::int64_t bad_in_a_row = 0;
   double interval_loss = 0.0;
   std::int64_t interval_steps = 0;  // finite steps, for the mean loss

@@ -1,0 +1,187 @@
+#include "common/communicator.h"
+#include "common/random_stream.h"
+#include "common/user_error.h"
+#include "data_test_support.h"
+#include "trainer/adam.h"
+#include "trainer/checkpoint.h"
+#include "trainer/ema.h"
+#include "trainer/gradient_sync.h"
+#include "trainer/training_config.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace scorch::trainer {
+namespace {
+
+at::Tensor random_tensor(std::vector<std::int64_t> shape, std::uint64_t step) {
+  at::Generator generator = make_generator({41, RandomPurpose::test, step}, 0);
+  return at::randn(shape, generator, at::kDouble);
+}
+
+TEST(Adam, MatchesLibTorchAdamStepForStep) {
+  at::Tensor ours_a = random_tensor({3, 4}, 0), ours_b = random_tensor({5}, 1);
+  at::Tensor theirs_a = ours_a.clone().requires_grad_(true), theirs_b = ours_b.clone().requires_grad_(true);
+  ours_a.requires_grad_(true);
+  ours_b.requires_grad_(true);
+  Adam ours({{"a", ours_a}, {"b", ours_b}}, {0.9, 0.99, 1e-8});
+  torch::optim::Adam theirs({theirs_a, theirs_b}, torch::optim::AdamOptions(1e-2).betas({0.9, 0.99}).eps(1e-8));
+  for (std::uint64_t k = 0; k < 6; ++k) {
+    const double lr = 1e-2 * static_cast<double>(k + 1) / 6.0;  // a changing rate, as in warm-up
+    static_cast<torch::optim::AdamOptions&>(theirs.param_groups()[0].options()).lr(lr);
+    const at::Tensor ga = random_tensor({3, 4}, 10 + k), gb = random_tensor({5}, 20 + k);
+    ours_a.mutable_grad() = ga.clone();
+    ours_b.mutable_grad() = gb.clone();
+    theirs_a.mutable_grad() = ga.clone();
+    theirs_b.mutable_grad() = gb.clone();
+    ours.step(lr);
+    theirs.step();
+  }
+  EXPECT_TRUE(at::allclose(ours_a, theirs_a, 1e-12, 1e-14));
+  EXPECT_TRUE(at::allclose(ours_b, theirs_b, 1e-12, 1e-14));
+  EXPECT_EQ(ours.steps(), 6);
+  const auto state = ours.state();
+  EXPECT_EQ(state.at("exp_avg").size(), 2u);
+  Adam restored({{"a", ours_a}, {"b", ours_b}}, {0.9, 0.99, 1e-8});
+  restored.load_state(state, ours.steps());
+  EXPECT_TRUE(at::equal(restored.state().at("exp_avg_sq").at("b"), state.at("exp_avg_sq").at("b")));
+  EXPECT_THROW(restored.load_state({{"exp_avg", {}}}, 1), UserError);
+}
+
+TEST(Ema, DecayFollowsRateWarmUpAndHalfLife) {
+  torch::nn::Linear layer(2, 1);
+  Ema warm(*layer, {0.999, true, 0.0});
+  EXPECT_DOUBLE_EQ(warm.next_decay(128), 2.0 / 11.0);  // first update: n = 1
+  Ema fixed(*layer, {0.999, false, 0.0});
+  EXPECT_DOUBLE_EQ(fixed.next_decay(128), 0.999);
+  Ema halflife(*layer, {0.999, true, 500000.0});
+  EXPECT_DOUBLE_EQ(halflife.next_decay(512), std::pow(0.5, 512.0 / 500000.0));
+
+  const at::Tensor before = fixed.weights().at("weight").clone();
+  {
+    torch::NoGradGuard no_grad;
+    layer->weight.add_(1.0);
+  }
+  fixed.update(*layer, 128);
+  EXPECT_TRUE(at::allclose(fixed.weights().at("weight"), 0.999 * before + 0.001 * layer->weight.detach(), 1e-6, 1e-7));
+  EXPECT_EQ(fixed.updates(), 1);
+  for (int i = 0; i < 20; ++i) warm.update(*layer, 128);
+  EXPECT_DOUBLE_EQ(warm.next_decay(128), std::min(0.999, 22.0 / 31.0));
+}
+
+TEST(LearningRate, LinearWarmUpFromZero) {
+  TrainingSettings s;
+  s.lr = 2e-4;
+  s.warmup = 100;
+  EXPECT_DOUBLE_EQ(learning_rate(s, 0), 0.0);
+  EXPECT_DOUBLE_EQ(learning_rate(s, 50), 1e-4);
+  EXPECT_DOUBLE_EQ(learning_rate(s, 500), 2e-4);
+  s.warmup = 0;
+  EXPECT_DOUBLE_EQ(learning_rate(s, 0), 2e-4);
+}
+
+// Pretends to be one of two ranks whose peer holds identical tensors.
+class MirroredPairCommunicator final : public Communicator {
+ public:
+  int rank() const override { return 0; }
+  int world_size() const override { return 2; }
+  std::string backend() const override { return "mirror"; }
+  void all_reduce_sum(at::Tensor& t) override { t.mul_(2); ++calls; }
+  void all_reduce_max(at::Tensor&) override { ++calls; }
+  void broadcast(at::Tensor&, int) override { ++calls; }
+  void barrier() override {}
+  int calls = 0;
+};
+
+TEST(GradientSynchronizer, BucketsFlattenAndRestoreEveryGradient) {
+  std::vector<at::Tensor> parameters = {random_tensor({4, 3}, 1), random_tensor({7}, 2), random_tensor({2, 2, 2}, 3)};
+  std::vector<at::Tensor> expected;
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    parameters[i].requires_grad_(true);
+    parameters[i].mutable_grad() = random_tensor(parameters[i].sizes().vec(), 10 + i);
+    expected.push_back(parameters[i].grad() * 2);
+  }
+  MirroredPairCommunicator pair;
+  GradientSynchronizer per_parameter(parameters, pair, /*bucket_bytes=*/1);
+  EXPECT_EQ(per_parameter.bucket_count(), 3u);
+  GradientSynchronizer one_bucket(parameters, pair, 1 << 20);
+  EXPECT_EQ(one_bucket.bucket_count(), 1u);
+  one_bucket.sum_gradients();
+  EXPECT_EQ(pair.calls, 1);
+  for (std::size_t i = 0; i < parameters.size(); ++i) EXPECT_TRUE(at::equal(parameters[i].grad(), expected[i]));
+}
+
+TEST(GradientSynchronizer, ChecksumSeesAnyChange) {
+  std::vector<at::Tensor> tensors = {random_tensor({3}, 1), random_tensor({2}, 2)};
+  const double before = parameter_checksum(tensors);
+  std::vector<at::Tensor> swapped = {tensors[1], tensors[0]};
+  EXPECT_NE(parameter_checksum(swapped), before);
+  tensors[0][1] += 1e-9;
+  EXPECT_NE(parameter_checksum(tensors), before);
+  LocalCommunicator local;
+  EXPECT_NO_THROW(require_same_on_all_ranks(local, before, "x"));
+}
+
+Checkpoint small_checkpoint(std::int64_t step) {
+  Checkpoint c;
+  c.state.step = step;
+  c.state.ema_updates = step - 1;
+  c.state.optimizer_steps = step;
+  c.state.cursor = {2, 7};
+  c.state.global_batch = 16;
+  c.state.world_size = 2;
+  c.state.config_yaml = "seed: 3\n";
+  c.state.model_name = "mlp";
+  c.state.parameterisation = "score = out / sigma_t";
+  c.model = {{"network.0.weight", random_tensor({2, 3}, step).to(at::kFloat)}};
+  c.ema = {{"network.0.weight", random_tensor({2, 3}, step + 100).to(at::kFloat)}};
+  c.optimizer["exp_avg"] = {{"network.0.weight", random_tensor({2, 3}, step + 200)}};
+  c.optimizer["exp_avg_sq"] = {{"network.0.weight", random_tensor({2, 3}, step + 300)}};
+  return c;
+}
+
+TEST(Checkpoint, RoundTripsEveryFieldAndTensor) {
+  const std::string path = testing::temp_path("checkpoint_roundtrip.h5");
+  const Checkpoint written = small_checkpoint(40);
+  write_checkpoint(path, written);
+  EXPECT_FALSE(std::filesystem::exists(path + ".partial"));
+  const Checkpoint read = read_checkpoint(path);
+  EXPECT_EQ(read.state.step, 40);
+  EXPECT_EQ(read.state.ema_updates, 39);
+  EXPECT_EQ(read.state.cursor, (data::LoaderCursor{2, 7}));
+  EXPECT_EQ(read.state.world_size, 2);
+  EXPECT_EQ(read.state.config_yaml, "seed: 3\n");
+  EXPECT_EQ(read.state.parameterisation, "score = out / sigma_t");
+  EXPECT_TRUE(at::equal(read.model.at("network.0.weight"), written.model.at("network.0.weight")));
+  EXPECT_TRUE(at::equal(read.ema.at("network.0.weight"), written.ema.at("network.0.weight")));
+  EXPECT_TRUE(at::equal(read.optimizer.at("exp_avg_sq").at("network.0.weight"),
+                        written.optimizer.at("exp_avg_sq").at("network.0.weight")));
+  std::filesystem::remove(path);
+  EXPECT_THROW(read_checkpoint(path), UserError);
+  std::ofstream(path) << "not hdf5";
+  EXPECT_THROW(read_checkpoint(path), UserError);
+  std::filesystem::remove(path);
+}
+
+TEST(CheckpointDirectory, KeepsTheLastKPlusArchivesAndPointsLatestAtTheNewest) {
+  const std::string directory = testing::temp_path("checkpoint_dir");
+  std::filesystem::remove_all(directory);
+  CheckpointDirectory checkpoints(directory, /*keep=*/2, /*archive_every=*/20);
+  EXPECT_FALSE(checkpoints.has_checkpoints());
+  EXPECT_FALSE(checkpoints.latest().has_value());
+  for (std::int64_t step : {10, 20, 30, 40, 50}) checkpoints.save(small_checkpoint(step));
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(directory)) names.push_back(entry.path().filename());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"checkpoint_00000020.h5", "checkpoint_00000030.h5",
+                                             "checkpoint_00000040.h5", "checkpoint_00000050.h5", "latest"}));
+  ASSERT_TRUE(checkpoints.latest().has_value());
+  EXPECT_EQ(read_checkpoint(*checkpoints.latest()).state.step, 50);
+  std::filesystem::remove_all(directory);
+}
+
+}  // namespace
+}  // namespace scorch::trainer
