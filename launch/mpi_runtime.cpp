@@ -149,7 +149,12 @@ const JobPlacement& job() { return initialise_job(); }
 void abort_job(int exit_code) {
   std::fflush(stdout);
   std::fflush(stderr);
-  if (placement.uses_mpi && placement.world_size > 1) MPI_Abort(MPI_COMM_WORLD, exit_code);
+  if (placement.uses_mpi && placement.world_size > 1) {
+    // Ranks usually fail together (a bad config, a missing file): give the
+    // others a moment to print their own error before the abort kills them.
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    MPI_Abort(MPI_COMM_WORLD, exit_code);
+  }
   std::_Exit(exit_code);
 }
 

@@ -1,4 +1,5 @@
 // End-to-end tests of the scorch binary: exit codes, error lines and JSON output.
+#include "cli_support.h"
 #include "data_test_support.h"
 
 #include <gtest/gtest.h>
@@ -13,35 +14,10 @@
 
 namespace {
 
-struct CliRun {
-  int exit_code;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
-
-CliRun run_scorch(const std::string& args, const std::string& environment = "") {
-  // ctest runs test cases as parallel processes: each needs its own file.
-  static int call = 0;
-  const std::string err_path =
-      ::testing::TempDir() + "scorch_cli_stderr_" + std::to_string(getpid()) + "_" + std::to_string(call++) + ".txt";
-  const std::string command = environment + " " + std::string(SCORCH_BINARY) + " " + args + " 2>" + err_path;
-  CliRun run{-1, "", ""};
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  std::array<char, 4096> buffer{};
-  std::size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.out.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream err(err_path);
-  run.err.assign(std::istreambuf_iterator<char>(err), {});
-  std::remove(err_path.c_str());
-  return run;
-}
-
-std::string config_path(const std::string& name) { return std::string(SCORCH_SOURCE_DIR) + "/configs/" + name + ".yaml"; }
-
-int line_count(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+using scorch::testing::CliRun;
+using scorch::testing::config_path;
+using scorch::testing::line_count;
+using scorch::testing::run_scorch;
 
 TEST(Cli, ScheduleJsonHasTheDocumentedFields) {
   for (const std::string name : {"ve", "vp", "subvp"}) {

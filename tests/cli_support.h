@@ -1,0 +1,51 @@
+#pragma once
+// Running the scorch binary from tests: exit status, stdout and stderr.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace scorch::testing {
+
+struct CliRun {
+  int exit_code;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+inline CliRun run_scorch(const std::string& args, const std::string& environment = "") {
+  // ctest runs test cases as parallel processes: each needs its own file.
+  static int call = 0;
+  const std::string err_path =
+      ::testing::TempDir() + "scorch_cli_stderr_" + std::to_string(getpid()) + "_" + std::to_string(call++) + ".txt";
+  const std::string command = environment + " " + std::string(SCORCH_BINARY) + " " + args + " 2>" + err_path;
+  CliRun run{-1, "", ""};
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return run;
+  std::array<char, 4096> buffer{};
+  std::size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.out.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream err(err_path);
+  run.err.assign(std::istreambuf_iterator<char>(err), {});
+  std::remove(err_path.c_str());
+  return run;
+}
+
+inline std::string config_path(const std::string& name) { return std::string(SCORCH_SOURCE_DIR) + "/configs/" + name + ".yaml"; }
+
+inline int line_count(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+// `mpirun` with the options a test machine needs, one thread per rank.
+inline std::string mpirun(int ranks) {
+  return "mpirun --allow-run-as-root --oversubscribe -np " + std::to_string(ranks) + " -x OMP_NUM_THREADS=1 ";
+}
+
+}  // namespace scorch::testing

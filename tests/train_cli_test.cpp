@@ -1,0 +1,225 @@
+// End-to-end tests of `scorch train`: multi-rank equivalence, bitwise resume
+// after SIGTERM, a rank killed with SIGKILL, and bad input under mpirun.
+#include "cli_support.h"
+#include "data_test_support.h"
+#include "trainer/checkpoint.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace scorch::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A 1×8×8 dataset and an MLP config small enough for a test to take seconds.
+std::string write_config(const std::string& name, std::int64_t steps, const std::string& extra = "",
+                         const std::string& hidden = "[64, 64]") {
+  static const std::string dataset = write_indexed_dataset("train_cli_data.h5", 256, 1, 8);
+  const std::string path = temp_path(name + ".yaml");
+  std::ofstream(path) << "sde: {name: vp}\n"
+                         "objective: {kind: sde, reduction: mean}\n"
+                         "model: {name: mlp, input_shape: [1, 8, 8], mlp: {hidden: " << hidden << "}}\n"
+                         "data: {train: " << dataset << ", random_flip: true}\n"
+                         "train: {steps: " << steps << ", batch_size: 16, log_every: 1}\n"
+                         "optim: {warmup: 5}\n"
+                         "ema: {rate: 0.99}\n"
+                         "checkpoint: {every: 5}\n" << extra;
+  return path;
+}
+
+std::string fresh_workdir(const std::string& name) {
+  const std::string path = temp_path(name);
+  std::filesystem::remove_all(path);
+  return path;
+}
+
+trainer::Checkpoint final_checkpoint(const std::string& workdir) {
+  trainer::CheckpointDirectory checkpoints(workdir + "/checkpoints", 1, 0);
+  const auto latest = checkpoints.latest();
+  if (!latest) throw std::runtime_error("no checkpoint in " + workdir);
+  return trainer::read_checkpoint(*latest);
+}
+
+double relative_difference(const std::map<std::string, at::Tensor>& a, const std::map<std::string, at::Tensor>& b) {
+  double worst = 0.0;
+  for (const auto& [name, tensor] : a) {
+    const at::Tensor other = b.at(name);
+    worst = std::max(worst, ((tensor - other).abs().max() / other.abs().max()).item<double>());
+  }
+  return worst;
+}
+
+bool identical(const std::map<std::string, at::Tensor>& a, const std::map<std::string, at::Tensor>& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& [name, tensor] : a) {
+    if (!at::equal(tensor, b.at(name))) return false;
+  }
+  return true;
+}
+
+std::int64_t last_logged_step(const std::string& workdir) {
+  std::ifstream in(workdir + "/metrics.jsonl");
+  std::string line;
+  std::int64_t step = 0;
+  while (std::getline(in, line)) {
+    const auto record = nlohmann::json::parse(line, nullptr, false);
+    if (!record.is_discarded()) step = record.value("step", step);
+  }
+  return step;
+}
+
+// A shell command running in the background.
+struct Background {
+  pid_t pid;
+  explicit Background(const std::string& command) {
+    pid = fork();
+    if (pid == 0) {
+      execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+  }
+  // The exit status, or -1 if it had not ended within the time.
+  int wait_for(double seconds) const {
+    const auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+    while (Clock::now() < deadline) {
+      int status = 0;
+      if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -1;
+  }
+};
+
+bool wait_until(const std::function<bool()>& condition, double seconds) {
+  const auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+  while (Clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+TEST(TrainCli, OneRankAndTwoRanksGiveTheSameModelAndEma) {
+  const std::string config = write_config("equivalence", 20);
+  const std::string one = fresh_workdir("equivalence_one"), two = fresh_workdir("equivalence_two");
+  const CliRun single = run_scorch("train --config " + config + " --workdir " + one, "OMP_NUM_THREADS=1");
+  ASSERT_EQ(single.exit_code, 0) << single.err;
+  const CliRun pair = run_scorch("train --config " + config + " --workdir " + two, mpirun(2));
+  ASSERT_EQ(pair.exit_code, 0) << pair.err;
+  const trainer::Checkpoint a = final_checkpoint(one), b = final_checkpoint(two);
+  EXPECT_EQ(a.state.step, 20);
+  EXPECT_EQ(b.state.world_size, 2);
+  EXPECT_LT(relative_difference(a.model, b.model), 1e-5);
+  EXPECT_LT(relative_difference(a.ema, b.ema), 1e-5);
+  // The model did move: a no-op trainer would also "agree".
+  const trainer::Checkpoint first = trainer::read_checkpoint(one + "/checkpoints/checkpoint_00000010.h5");
+  EXPECT_GT(relative_difference(a.model, first.model), 1e-3);
+}
+
+TEST(TrainCli, ResumeAfterSigtermIsBitwiseIdentical) {
+  const std::int64_t steps = 300;
+  const std::string config = write_config("resume", steps, "", "[256, 256]");
+  const std::string straight = fresh_workdir("resume_straight"), interrupted = fresh_workdir("resume_interrupted");
+  ASSERT_EQ(run_scorch("train --config " + config + " --workdir " + straight, "OMP_NUM_THREADS=1").exit_code, 0);
+
+  Background first(std::string("env OMP_NUM_THREADS=1 ") + SCORCH_BINARY + " train --config " + config + " --workdir " +
+                   interrupted + " 2>" + interrupted + ".log");
+  ASSERT_TRUE(wait_until([&] { return last_logged_step(interrupted) >= 20; }, 60.0));
+  kill(first.pid, SIGTERM);
+  EXPECT_EQ(first.wait_for(60.0), 0);
+  const std::int64_t stopped_at = final_checkpoint(interrupted).state.step;
+  ASSERT_LT(stopped_at, steps) << "the run finished before SIGTERM arrived";
+
+  const CliRun resumed =
+      run_scorch("train --config " + config + " --workdir " + interrupted + " --resume auto", "OMP_NUM_THREADS=1");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("resuming at step " + std::to_string(stopped_at)), std::string::npos) << resumed.err;
+  const trainer::Checkpoint a = final_checkpoint(straight), b = final_checkpoint(interrupted);
+  EXPECT_EQ(b.state.step, steps);
+  EXPECT_TRUE(identical(a.model, b.model));
+  EXPECT_TRUE(identical(a.ema, b.ema));
+  EXPECT_TRUE(identical(a.optimizer.at("exp_avg"), b.optimizer.at("exp_avg")));
+  EXPECT_TRUE(identical(a.optimizer.at("exp_avg_sq"), b.optimizer.at("exp_avg_sq")));
+  EXPECT_EQ(a.state.ema_updates, b.state.ema_updates);
+  EXPECT_EQ(a.state.cursor, b.state.cursor);
+  EXPECT_EQ(last_logged_step(interrupted), steps);
+}
+
+TEST(TrainCli, KillingOneRankEndsTheOtherAndKeepsTheLastCheckpoint) {
+  const std::string config = write_config("kill", 1000000, "distributed: {timeout_s: 20}\n");
+  const std::string workdir = fresh_workdir("kill");
+  Background job(mpirun(2) + SCORCH_BINARY + " train --config " + config + " --workdir " + workdir + " 2>/dev/null");
+  ASSERT_TRUE(wait_until([&] { return last_logged_step(workdir) >= 12; }, 60.0));
+  std::string ranks;
+  {
+    FILE* pipe = popen(("pgrep -P " + std::to_string(job.pid)).c_str(), "r");
+    std::array<char, 256> buffer{};
+    while (fgets(buffer.data(), buffer.size(), pipe) != nullptr) ranks += buffer.data();
+    pclose(pipe);
+  }
+  const pid_t victim = static_cast<pid_t>(std::stol(ranks));
+  ASSERT_GT(victim, 0);
+  kill(victim, SIGKILL);
+  const int status = job.wait_for(60.0);
+  if (status == -1) kill(job.pid, SIGKILL);
+  EXPECT_NE(status, -1) << "the surviving rank did not end";
+  EXPECT_NE(status, 0);
+  const trainer::Checkpoint last = final_checkpoint(workdir);
+  EXPECT_GE(last.state.step, 10);
+  EXPECT_FALSE(last.model.empty());
+}
+
+TEST(TrainCli, BadInputEndsEveryRankWithOneError) {
+  const std::string config = write_config("bad", 10);
+  const CliRun bad_value = run_scorch("train --config " + config + " --workdir " + fresh_workdir("bad_value") +
+                                          " --set train.batch_size=0",
+                                      mpirun(2));
+  EXPECT_NE(bad_value.exit_code, 0);
+  for (const char* rank : {"[scorch 0/2] error:", "[scorch 1/2] error:"}) {
+    EXPECT_NE(bad_value.err.find(rank), std::string::npos) << bad_value.err;
+  }
+  EXPECT_NE(bad_value.err.find("train.batch_size"), std::string::npos);
+
+  const CliRun missing = run_scorch("train --config " + config + " --workdir " + fresh_workdir("bad_missing") +
+                                        " --set data.train=/nonexistent/train.h5",
+                                    mpirun(2));
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("/nonexistent/train.h5"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("[scorch 1/2] error:"), std::string::npos) << missing.err;
+
+  // Two ranks launched with different configs (MPMD): each must say so and stop.
+  const std::string arguments = "train --config " + config + " --workdir " + fresh_workdir("bad_mismatch");
+  const CliRun mismatch = run_scorch(arguments + " --set seed=1 : -np 1 -x OMP_NUM_THREADS=1 " + SCORCH_BINARY + " " +
+                                         arguments + " --set seed=2",
+                                     mpirun(1));
+  EXPECT_NE(mismatch.exit_code, 0);
+  for (const char* rank : {"[scorch 0/2] error: the resolved config differs across ranks",
+                           "[scorch 1/2] error: the resolved config differs across ranks"}) {
+    EXPECT_NE(mismatch.err.find(rank), std::string::npos) << mismatch.err;
+  }
+}
+
+TEST(TrainCli, RefusesToOverwriteARunWithoutResume) {
+  const std::string config = write_config("refuse", 5);
+  const std::string workdir = fresh_workdir("refuse");
+  ASSERT_EQ(run_scorch("train --config " + config + " --workdir " + workdir).exit_code, 0);
+  const CliRun again = run_scorch("train --config " + config + " --workdir " + workdir);
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_EQ(line_count(again.err), 1) << again.err;
+  EXPECT_NE(again.err.find("--resume auto"), std::string::npos);
+  const CliRun changed = run_scorch("train --config " + config + " --workdir " + workdir +
+                                    " --resume auto --set optim.lr=0.1 --set train.steps=10");
+  EXPECT_EQ(changed.exit_code, 1);
+  EXPECT_NE(changed.err.find("optim.lr"), std::string::npos) << changed.err;
+}
+
+}  // namespace
+}  // namespace scorch::testing
