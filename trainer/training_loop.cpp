@@ -126,6 +126,7 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
   double interval_loss = 0.0;
   std::int64_t interval_steps = 0;  // finite steps, for the mean loss
   std::int64_t interval_all_steps = 0;
+  double interval_sync_seconds = 0.0;  // in gradient and loss all-reduces, waiting for peers included
   auto interval_start = Clock::now();
   const auto run_start = Clock::now();
   model.train();
@@ -146,10 +147,12 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
       (losses.sum() / static_cast<double>(s.global_batch)).backward();
       local_loss_sum += losses.detach().to(at::kDouble).sum().item<double>();
     }
+    const auto sync_start = Clock::now();
     gradients.sum_gradients();
     const bool stop_here = run.stop_requested != nullptr && run.stop_requested->load();
     at::Tensor shared = at::tensor({local_loss_sum, stop_here ? 1.0 : 0.0}, at::kDouble);
     comm.all_reduce_sum(shared);
+    interval_sync_seconds += std::chrono::duration<double>(Clock::now() - sync_start).count();
     const double loss = shared[0].item<double>() / static_cast<double>(s.global_batch);
     const bool stop = shared[1].item<double>() > 0.0;
     const double grad_norm = global_gradient_norm(trainable);
@@ -193,6 +196,7 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
             {"grad_norm", grad_norm},
             {"lr", lr},
             {"images_per_s", images_per_s},
+            {"sync_share", interval_sync_seconds / seconds},
             {"time", std::chrono::duration<double>(Clock::now() - run_start).count()},
             {"skipped_steps", outcome.skipped_steps}};
         std::ofstream(run.metrics_path, std::ios::app) << record.dump() << '\n';
@@ -201,6 +205,7 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
       interval_loss = 0.0;
       interval_steps = 0;
       interval_all_steps = 0;
+      interval_sync_seconds = 0.0;
       interval_start = Clock::now();
     }
     progress.update(step);
