@@ -17,6 +17,8 @@ class Communicator {
   virtual int world_size() const = 0;
   // A short name for logs: "local", "mpi", "nccl".
   virtual std::string backend() const = 0;
+  // Where tensors handed to the collectives must live (CPU for MPI, the rank's GPU for NCCL).
+  virtual at::Device device() const { return at::kCPU; }
 
   // In place over a contiguous tensor: the elementwise sum (or max) over ranks.
   virtual void all_reduce_sum(at::Tensor& tensor) = 0;

@@ -73,8 +73,9 @@ double parameter_checksum(const std::vector<at::Tensor>& tensors) {
 
 void require_same_on_all_ranks(Communicator& communicator, double value, const std::string& what) {
   if (communicator.world_size() == 1) return;
-  at::Tensor extremes = at::tensor({value, -value}, at::kDouble);
+  at::Tensor extremes = at::tensor({value, -value}, at::kDouble).to(communicator.device());
   communicator.all_reduce_max(extremes);
+  extremes = extremes.cpu();
   const double largest = extremes[0].item<double>(), smallest = -extremes[1].item<double>();
   if (largest != smallest) throw UserError(what + " differs across ranks");
 }

@@ -142,7 +142,7 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
       const at::Tensor positions = batch.positions.contiguous();
       const std::vector<std::int64_t> indices(positions.data_ptr<std::int64_t>(),
                                               positions.data_ptr<std::int64_t>() + positions.numel());
-      const at::Tensor losses = run.objective.per_example_loss(score, batch.images, s.seed,
+      const at::Tensor losses = run.objective.per_example_loss(score, batch.images.to(comm.device()), s.seed,
                                                                static_cast<std::uint64_t>(step), indices);
       (losses.sum() / static_cast<double>(s.global_batch)).backward();
       local_loss_sum += losses.detach().to(at::kDouble).sum().item<double>();
@@ -150,8 +150,9 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
     const auto sync_start = Clock::now();
     gradients.sum_gradients();
     const bool stop_here = run.stop_requested != nullptr && run.stop_requested->load();
-    at::Tensor shared = at::tensor({local_loss_sum, stop_here ? 1.0 : 0.0}, at::kDouble);
+    at::Tensor shared = at::tensor({local_loss_sum, stop_here ? 1.0 : 0.0}, at::kDouble).to(comm.device());
     comm.all_reduce_sum(shared);
+    shared = shared.cpu();
     interval_sync_seconds += std::chrono::duration<double>(Clock::now() - sync_start).count();
     const double loss = shared[0].item<double>() / static_cast<double>(s.global_batch);
     const bool stop = shared[1].item<double>() > 0.0;
