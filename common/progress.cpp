@@ -18,7 +18,7 @@ std::string ProgressMeter::line(std::int64_t done) const {
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double rate = elapsed > 0 ? static_cast<double>(done - first_) / elapsed : 0.0;
   const double percent = total_ > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total_) : 100.0;
-  std::string text = fmt::format("{}: {}/{} {} ({:.0f}%), {:.0f} {}/s", label_, done, total_, unit_, percent, rate, unit_);
+  std::string text = fmt::format("{}: {}/{} {} ({:.0f}%), {:.3g} {}/s", label_, done, total_, unit_, percent, rate, unit_);
   if (done < total_ && rate > 0) {
     text += fmt::format(", ETA {:.0f} s", static_cast<double>(total_ - done) / rate);
   } else if (done >= total_) {

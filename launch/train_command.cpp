@@ -162,6 +162,7 @@ void run_training(const TrainOptions& options) {
                            workdir + "/metrics.jsonl", &stop_requested()};
   install_stop_signal_handlers();
   const trainer::TrainingOutcome outcome = trainer::train(run, resume_from);
+  if (communicator->rank() != 0) return;
   if (outcome.stopped_early) {
     log::info("stopped at step {} of {} on request; continue with --resume auto", outcome.final_step, settings.steps);
   } else {
