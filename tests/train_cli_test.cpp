@@ -207,6 +207,36 @@ TEST(TrainCli, BadInputEndsEveryRankWithOneError) {
   }
 }
 
+TEST(TrainCli, AFailedCheckpointWriteKeepsThePreviousOne) {
+  const std::string config = write_config("failed_write", 10);
+  const std::string workdir = fresh_workdir("failed_write");
+  // A directory where the step-10 file's temporary must go makes that write fail, as a full disk would.
+  std::filesystem::create_directories(workdir + "/checkpoints/checkpoint_00000010.h5.partial");
+  const CliRun run = run_scorch("train --config " + config + " --workdir " + workdir);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("step 10: checkpoint not written"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("the last good one is"), std::string::npos) << run.err;
+  const trainer::Checkpoint kept = final_checkpoint(workdir);
+  EXPECT_EQ(kept.state.step, 5);
+  EXPECT_FALSE(kept.model.empty());
+}
+
+TEST(TrainCli, ResumesOnADifferentWorldSizeWithTheSameGlobalBatch) {
+  const std::string short_run = write_config("world_change_short", 10);
+  const std::string long_run = write_config("world_change_long", 20);
+  const std::string straight = fresh_workdir("world_change_straight"), moved = fresh_workdir("world_change_moved");
+  ASSERT_EQ(run_scorch("train --config " + long_run + " --workdir " + straight, "OMP_NUM_THREADS=1").exit_code, 0);
+  ASSERT_EQ(run_scorch("train --config " + short_run + " --workdir " + moved, mpirun(2)).exit_code, 0);
+  const CliRun resumed =
+      run_scorch("train --config " + long_run + " --workdir " + moved + " --resume auto", "OMP_NUM_THREADS=1");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  const trainer::Checkpoint a = final_checkpoint(straight), b = final_checkpoint(moved);
+  EXPECT_EQ(b.state.step, 20);
+  EXPECT_EQ(b.state.world_size, 1);
+  EXPECT_LT(relative_difference(a.model, b.model), 1e-5);
+  EXPECT_LT(relative_difference(a.ema, b.ema), 1e-5);
+}
+
 TEST(TrainCli, RefusesToOverwriteARunWithoutResume) {
   const std::string config = write_config("refuse", 5);
   const std::string workdir = fresh_workdir("refuse");

@@ -100,7 +100,9 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
   if (rank == 0 && resume_from) truncate_metrics_after(run.metrics_path, step);
 
   const models::ScoreFunction score = model.as_function();
+  // Returns whether the checkpoint was written (on every rank).
   auto save = [&](std::int64_t at_step) {
+    double written = 1.0;
     if (rank == 0) {
       Checkpoint c;
       c.state = {at_step, ema->updates(), adam.steps(), run.loader.cursor(), s.global_batch, world,
@@ -114,9 +116,12 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
       } catch (const UserError& e) {
         // A failed write (disk full, permissions) keeps the previous checkpoint; training goes on.
         log::error("step {}: checkpoint not written, the previous one is kept: {}", at_step, e.what());
+        written = 0.0;
       }
     }
-    comm.barrier();
+    at::Tensor outcome_of_write = at::tensor({written}, at::kDouble).to(comm.device());
+    comm.broadcast(outcome_of_write, 0);
+    return outcome_of_write.cpu().item<double>() > 0.0;
   };
 
   TrainingOutcome outcome;
@@ -210,7 +215,13 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
       interval_start = Clock::now();
     }
     progress.update(step);
-    if (step % s.checkpoint_every == 0 || step == s.steps || stop) save(step);
+    const bool last = step == s.steps || stop;
+    if ((step % s.checkpoint_every == 0 || last) && !save(step) && last) {
+      // The run's end must be on disk; a failed intermediate checkpoint only costs progress.
+      const auto previous = run.checkpoints.latest();
+      throw UserError(fmt::format("the final checkpoint (step {}) could not be written; the last good one is {}", step,
+                                  previous ? *previous : std::string("none")));
+    }
     if (stop) {
       outcome.stopped_early = step < s.steps;
       log::info("stop requested: checkpoint written at step {}", step);
