@@ -50,6 +50,13 @@ at::Tensor VpSde::proposal_antiderivative_inverse(const at::Tensor& F) const {
   return time_of_integrated_beta(at::logaddexp(F64, at::zeros_like(F64)));
 }
 
+DiscreteStep VpSde::discretize_interval(const at::Tensor& x, const at::Tensor& t, double dt) const {
+  // The DDPM step over [t − dt, t]: β = 1 − exp(−∫β), so the marginals stay exact.
+  const at::Tensor t64 = t.to(at::kDouble);
+  const at::Tensor beta_step = -at::expm1(-(integrated_beta(t64) - integrated_beta((t64 - dt).clamp_min(0.0))));
+  return {per_example_factor(at::sqrt(1.0 - beta_step) - 1.0, x) * x, at::sqrt(beta_step)};
+}
+
 DiscreteStep VpSde::discretize(const at::Tensor& x, const at::Tensor& t) const {
   const at::Tensor index = grid().index_of(t);
   const at::Tensor beta_i = chain_.betas.to(index.device()).index({index});

@@ -38,6 +38,7 @@ class VpSde final : public LinearBetaSde {
   at::Tensor proposal_antiderivative_inverse(const at::Tensor& F) const override;
   // DDPM: x_{i} = √α_i x_{i−1} + √β_i z.
   DiscreteStep discretize(const at::Tensor& x, const at::Tensor& t) const override;
+  DiscreteStep discretize_interval(const at::Tensor& x, const at::Tensor& t, double dt) const override;
   const DdpmChain& chain() const { return chain_; }
 
  private:

@@ -55,6 +55,10 @@ at::Tensor Sde::probability_flow_drift(const at::Tensor& x, const at::Tensor& t,
   return drift(x, t) - 0.5 * per_example_factor(diffusion_squared(as_double(t)), x) * score(x, t);
 }
 
+DiscreteStep Sde::discretize_interval(const at::Tensor& x, const at::Tensor& t, double dt) const {
+  return {drift(x, t) * dt, diffusion(as_double(t)) * std::sqrt(dt)};
+}
+
 DiscreteStep Sde::discretize(const at::Tensor& x, const at::Tensor& t) const {
   const double dt = T_ / static_cast<double>(grid_.num_steps());
   return {drift(x, t) * dt, diffusion(as_double(t)) * std::sqrt(dt)};

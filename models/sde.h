@@ -68,6 +68,9 @@ class Sde {
 
   // The discrete chain step at time t (SMLD for VE, DDPM for VP, Euler otherwise).
   virtual DiscreteStep discretize(const at::Tensor& x, const at::Tensor& t) const;
+  // The forward step from t − dt to t for any step dt > 0 (samplers on their
+  // own grids): exact variance increments for VE and VP, Euler otherwise.
+  virtual DiscreteStep discretize_interval(const at::Tensor& x, const at::Tensor& t, double dt) const;
 
  private:
   double T_;

@@ -36,6 +36,14 @@ at::Tensor VeSde::proposal_antiderivative_inverse(const at::Tensor& F) const {
   return F.to(at::kDouble) / (2.0 * log_ratio_);
 }
 
+DiscreteStep VeSde::discretize_interval(const at::Tensor& x, const at::Tensor& t, double dt) const {
+  // σ(t)² − σ(t − dt)², with σ = 0 before time 0 as at the chain's first index.
+  const at::Tensor t64 = t.to(at::kDouble);
+  const at::Tensor earlier = t64 - dt;
+  const at::Tensor previous = at::where(earlier > 0, marginal_std(earlier.clamp_min(0.0)), at::zeros_like(t64));
+  return {at::zeros_like(x), at::sqrt(marginal_std(t64).square() - previous.square())};
+}
+
 DiscreteStep VeSde::discretize(const at::Tensor& x, const at::Tensor& t) const {
   const at::Tensor index = grid().index_of(t);
   const at::Tensor sigmas = discrete_sigmas_.to(index.device());

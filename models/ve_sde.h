@@ -21,6 +21,7 @@ class VeSde final : public Sde {
   at::Tensor proposal_antiderivative_inverse(const at::Tensor& F) const override;
   // SMLD: x_{i} = x_{i-1} + √(σ_i² − σ_{i−1}²) z, with σ_{−1} = 0.
   DiscreteStep discretize(const at::Tensor& x, const at::Tensor& t) const override;
+  DiscreteStep discretize_interval(const at::Tensor& x, const at::Tensor& t, double dt) const override;
   const at::Tensor& discrete_sigmas() const { return discrete_sigmas_; }
 
  private:

@@ -178,6 +178,26 @@ TEST(DiscreteChain, EulerDiscretizationForSubVp) {
   EXPECT_NEAR(step.G.item<double>(), sde.diffusion(t).item<double>() * std::sqrt(1e-3), 1e-15);
 }
 
+// One interval step maps the marginal at t − dt exactly onto the marginal at t:
+// mean a(t−dt)·x0 + f → a(t)·x0 and variance (1 + f/x)²σ²(t−dt) + G² → σ²(t).
+TEST(DiscreteChain, IntervalStepsKeepVeAndVpMarginalsExact) {
+  const std::vector<std::shared_ptr<const Sde>> sdes = {std::make_shared<VeSde>(0.01, 50.0),
+                                                        std::make_shared<VpSde>(0.1, 20.0)};
+  const at::Tensor x0 = at::full({3, 1}, 1.7, at::kDouble);
+  const at::Tensor t = at::tensor({0.05, 0.5, 1.0}, at::kDouble);
+  for (const auto& sde : sdes) {
+    for (double dt : {1e-3, 0.02}) {
+      const at::Tensor earlier = t - dt;
+      const at::Tensor mean_before = sde->mean_coeff(earlier).unsqueeze(1) * x0;
+      const DiscreteStep step = sde->discretize_interval(mean_before, t, dt);
+      const at::Tensor scale = 1.0 + step.f / mean_before;  // the step is linear in x
+      EXPECT_TRUE(at::allclose(mean_before + step.f, sde->mean_coeff(t).unsqueeze(1) * x0, 1e-10, 1e-12)) << sde->name();
+      const at::Tensor variance = scale.squeeze(1).square() * sde->marginal_std(earlier).square() + step.G.square();
+      EXPECT_TRUE(at::allclose(variance, sde->marginal_std(t).square(), 1e-10, 1e-12)) << sde->name() << " dt " << dt;
+    }
+  }
+}
+
 TEST(Sde, RejectsBadConstants) {
   EXPECT_ANY_THROW(VeSde(0.0, 1.0));
   EXPECT_ANY_THROW(VeSde(2.0, 1.0));

@@ -1,0 +1,33 @@
+#pragma once
+// Standard normal noise for a batch of examples over many steps (a sampler's
+// trajectory): one generator per example, keyed by (seed, purpose, 0, global
+// index), read `block` steps at a time. An example's noise sequence is the
+// same whatever batch, rank or batch size it is processed in.
+#include "common/random_stream.h"
+
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace scorch {
+
+class GaussianStream {
+ public:
+  GaussianStream(std::uint64_t seed, RandomPurpose purpose, const std::vector<std::int64_t>& global_indices,
+                 std::vector<std::int64_t> example_shape, std::int64_t block = 64);
+
+  // The next draw for every example, [B, ...example_shape], float64 on the CPU.
+  at::Tensor next();
+
+ private:
+  std::vector<at::Generator> generators_;
+  std::vector<std::int64_t> example_shape_;
+  std::int64_t example_numel_ = 1;
+  std::int64_t block_;
+  at::Tensor buffer_;  // [B, block, example_numel]
+  std::int64_t used_ = 0;
+};
+
+}  // namespace scorch
