@@ -21,8 +21,9 @@ at::Tensor per_example_norm(const at::Tensor& x) { return x.reshape({x.size(0), 
 Predictor parse_predictor(const std::string& name) {
   if (name == "euler_maruyama") return Predictor::euler_maruyama;
   if (name == "reverse_diffusion") return Predictor::reverse_diffusion;
+  if (name == "ancestral") return Predictor::ancestral;
   if (name == "none") return Predictor::none;
-  throw UserError("unknown predictor '" + name + "' (expected euler_maruyama, reverse_diffusion or none)");
+  throw UserError("unknown predictor '" + name + "' (expected euler_maruyama, reverse_diffusion, ancestral or none)");
 }
 
 Corrector parse_corrector(const std::string& name) {
@@ -36,6 +37,9 @@ at::Tensor pc_sample(const models::Sde& sde, const models::ScoreFunction& score,
                      const std::vector<std::int64_t>& image_indices, at::ScalarType dtype) {
   if (settings.steps < 1) throw UserError("the PC sampler needs at least one step");
   if (settings.eps <= 0.0 || settings.eps >= sde.T()) throw UserError("sampling eps must lie in (0, T)");
+  if (settings.predictor == Predictor::ancestral && sde.name() != "ve" && sde.name() != "vp") {
+    throw UserError("the ancestral predictor exists for the VE and VP SDEs only, not " + sde.name());
+  }
   torch::NoGradGuard no_grad;
   GaussianStream noise(seed, RandomPurpose::sampler_noise, image_indices, example_shape);
   const std::int64_t batch = static_cast<std::int64_t>(image_indices.size());
@@ -69,6 +73,19 @@ at::Tensor pc_sample(const models::Sde& sde, const models::ScoreFunction& score,
       const at::Tensor drift = sde.reverse_drift(x, t, score);
       x_mean = x + drift * dt;
       x = x_mean + per_example_factor(sde.diffusion(t) * std::sqrt(-dt), x) * z;
+    } else if (settings.predictor == Predictor::ancestral) {
+      // The exact Gaussian posterior step of the discrete chain (SMLD for VE, DDPM for VP).
+      const models::DiscreteStep step = sde.discretize_interval(x, t, -dt);
+      const at::Tensor G2 = step.G.square();
+      if (sde.name() == "ve") {
+        const at::Tensor sigma2 = sde.marginal_std(t).square();
+        const at::Tensor previous2 = (sigma2 - G2).clamp_min(0.0);
+        x_mean = x + per_example_factor(G2, x) * score(x, t);
+        x = x_mean + per_example_factor(at::sqrt(previous2 * G2 / sigma2), x) * z;
+      } else {
+        x_mean = (x + per_example_factor(G2, x) * score(x, t)) / per_example_factor(at::sqrt(1.0 - G2), x);
+        x = x_mean + per_example_factor(step.G, x) * z;
+      }
     } else {
       // x_{i-1} = x_i − f_i + G_i² s + G_i z, the forward step over this grid interval reversed.
       const models::DiscreteStep step = sde.discretize_interval(x, t, -dt);

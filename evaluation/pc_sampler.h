@@ -22,7 +22,7 @@ class Sde;
 
 namespace scorch::evaluation {
 
-enum class Predictor { euler_maruyama, reverse_diffusion, none };
+enum class Predictor { euler_maruyama, reverse_diffusion, ancestral, none };  // ancestral: VE and VP only
 enum class Corrector { langevin, none };
 Predictor parse_predictor(const std::string& name);
 Corrector parse_corrector(const std::string& name);

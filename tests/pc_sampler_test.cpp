@@ -66,6 +66,24 @@ TEST(PcSampler, ReproducesTwoDimensionalGaussianMoments) {
   }
 }
 
+TEST(PcSampler, AncestralSamplingReproducesGaussianMomentsForVeAndVp) {
+  const at::Tensor mean = at::tensor({1.0, -2.0}, at::kDouble);
+  const at::Tensor covariance = torch::tensor({{0.5, 0.2}, {0.2, 0.3}}, at::kDouble);
+  for (const auto& sde : all_sdes()) {
+    AnalyticGmmModel model(GaussianMixture{at::ones({1}, at::kDouble), mean.unsqueeze(0), covariance.unsqueeze(0)}, sde);
+    PcSettings settings;
+    settings.predictor = Predictor::ancestral;
+    settings.corrector = Corrector::none;
+    settings.steps = 500;
+    if (sde->name() == "subvp") {
+      EXPECT_THROW(pc_sample(*sde, model.as_function(), settings, {2}, 5, index_range(0, 2)), UserError);
+      continue;
+    }
+    const at::Tensor samples = pc_sample(*sde, model.as_function(), settings, {2}, 5, index_range(0, 3000));
+    expect_moments(samples, mean, covariance, 5.0, sde->name() + " ancestral");
+  }
+}
+
 TEST(PcSampler, ReproducesOneDimensionalGaussianMoments) {
   const auto sde = std::make_shared<models::VpSde>(0.1, 20.0);
   AnalyticGmmModel model(GaussianMixture{at::ones({1}, at::kDouble), torch::tensor({{3.0}}, at::kDouble),
