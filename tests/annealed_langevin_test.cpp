@@ -1,0 +1,79 @@
+#include "common/random_stream.h"
+#include "common/user_error.h"
+#include "evaluation/annealed_langevin.h"
+#include "models/analytic_gmm.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+
+namespace scorch::evaluation {
+namespace {
+
+using models::AnalyticGmmModel;
+using models::GaussianMixture;
+
+std::vector<double> geometric(double largest, double smallest, int count) {
+  std::vector<double> sigmas;
+  for (int i = 0; i < count; ++i) {
+    sigmas.push_back(largest * std::pow(smallest / largest, static_cast<double>(i) / (count - 1)));
+  }
+  return sigmas;
+}
+
+at::Tensor uniform_start(std::int64_t n, double low, double high) {
+  at::Generator generator = make_generator({9, RandomPurpose::test, 0}, 0);
+  return at::rand({n, 2}, generator, at::kDouble) * (high - low) + low;
+}
+
+// NCSN's motivating example: modes 0.2 at (−5, −5) and 0.8 at (5, 5).
+AnalyticGmmModel two_modes() {
+  return AnalyticGmmModel(GaussianMixture{at::tensor({0.2, 0.8}, at::kDouble),
+                                          torch::tensor({{-5.0, -5.0}, {5.0, 5.0}}, at::kDouble),
+                                          at::eye(2, at::kDouble).unsqueeze(0).repeat({2, 1, 1})},
+                          1.0);
+}
+
+double share_in_heavy_mode(const at::Tensor& samples) {
+  return (samples.select(1, 0) + samples.select(1, 1) > 0).to(at::kDouble).mean().item<double>();
+}
+
+TEST(AnnealedLangevin, RecoversMixtureWeightsThatPlainLangevinCannot) {
+  AnalyticGmmModel model = two_modes();
+  const std::int64_t n = 1000;
+  const at::Tensor start = uniform_start(n, -8.0, 8.0);
+  AldSettings annealed{geometric(20.0, 1.0, 10), 100, 0.1, true};
+  const double recovered = share_in_heavy_mode(annealed_langevin(model.as_function(), start, annealed, 3, index_range(0, n)));
+  EXPECT_NEAR(recovered, 0.8, 0.05);
+  // One small level: samples stay in the mode they start nearest to, about half and half.
+  AldSettings plain{{1.0}, 1000, 0.1, true};
+  const double stuck = share_in_heavy_mode(annealed_langevin(model.as_function(), start, plain, 3, index_range(0, n)));
+  EXPECT_NEAR(stuck, share_in_heavy_mode(start), 0.05);
+  EXPECT_GT(std::abs(recovered - stuck), 0.15);
+}
+
+TEST(AnnealedLangevin, ReproducesGaussianMomentsAfterDenoising) {
+  const at::Tensor mean = at::tensor({1.0, -2.0}, at::kDouble);
+  const at::Tensor covariance = torch::tensor({{0.5, 0.2}, {0.2, 0.3}}, at::kDouble);
+  AnalyticGmmModel model(GaussianMixture{at::ones({1}, at::kDouble), mean.unsqueeze(0), covariance.unsqueeze(0)}, 1.0);
+  const std::int64_t n = 3000;
+  AldSettings settings{geometric(5.0, 0.01, 20), 100, 2e-5, true};
+  const at::Tensor samples =
+      annealed_langevin(model.as_function(), uniform_start(n, -5.0, 5.0), settings, 4, index_range(0, n));
+  const at::Tensor sample_mean = samples.mean(0);
+  const at::Tensor centred = samples - sample_mean;
+  const at::Tensor sample_cov = centred.t().matmul(centred) / static_cast<double>(n - 1);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_NEAR(sample_mean[i].item<double>(), mean[i].item<double>(), 5.0 * std::sqrt(covariance[i][i].item<double>() / n));
+    for (int j = 0; j < 2; ++j) {
+      const double sij = covariance[i][j].item<double>();
+      const double se = std::sqrt((covariance[i][i].item<double>() * covariance[j][j].item<double>() + sij * sij) / n);
+      EXPECT_NEAR(sample_cov[i][j].item<double>(), sij, 5.0 * se) << i << j;
+    }
+  }
+  EXPECT_THROW(annealed_langevin(model.as_function(), samples, AldSettings{}, 4, index_range(0, n)), UserError);
+}
+
+}  // namespace
+}  // namespace scorch::evaluation
