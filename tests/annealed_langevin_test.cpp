@@ -2,6 +2,7 @@
 #include "common/user_error.h"
 #include "evaluation/annealed_langevin.h"
 #include "models/analytic_gmm.h"
+#include "test_support.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -61,17 +62,7 @@ TEST(AnnealedLangevin, ReproducesGaussianMomentsAfterDenoising) {
   AldSettings settings{geometric(5.0, 0.01, 20), 100, 2e-5, true};
   const at::Tensor samples =
       annealed_langevin(model.as_function(), uniform_start(n, -5.0, 5.0), settings, 4, index_range(0, n));
-  const at::Tensor sample_mean = samples.mean(0);
-  const at::Tensor centred = samples - sample_mean;
-  const at::Tensor sample_cov = centred.t().matmul(centred) / static_cast<double>(n - 1);
-  for (int i = 0; i < 2; ++i) {
-    EXPECT_NEAR(sample_mean[i].item<double>(), mean[i].item<double>(), 5.0 * std::sqrt(covariance[i][i].item<double>() / n));
-    for (int j = 0; j < 2; ++j) {
-      const double sij = covariance[i][j].item<double>();
-      const double se = std::sqrt((covariance[i][i].item<double>() * covariance[j][j].item<double>() + sij * sij) / n);
-      EXPECT_NEAR(sample_cov[i][j].item<double>(), sij, 5.0 * se) << i << j;
-    }
-  }
+  testing::expect_gaussian_moments(samples, mean, covariance, 5.0, "ALD");
   EXPECT_THROW(annealed_langevin(model.as_function(), samples, AldSettings{}, 4, index_range(0, n)), UserError);
 }
 

@@ -4,6 +4,7 @@
 #include "models/analytic_gmm.h"
 #include "models/linear_beta_sde.h"
 #include "models/ve_sde.h"
+#include "test_support.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -15,33 +16,6 @@ namespace {
 
 using models::AnalyticGmmModel;
 using models::GaussianMixture;
-
-struct Moments {
-  at::Tensor mean, covariance;
-};
-
-Moments moments_of(const at::Tensor& samples) {
-  const at::Tensor mean = samples.mean(0);
-  const at::Tensor centred = samples - mean;
-  return {mean, centred.t().matmul(centred) / static_cast<double>(samples.size(0) - 1)};
-}
-
-// Checks sample moments against N(mean, covariance) within `z` standard errors.
-void expect_moments(const at::Tensor& samples, const at::Tensor& mean, const at::Tensor& covariance, double z,
-                    const std::string& label) {
-  const double n = static_cast<double>(samples.size(0));
-  const Moments m = moments_of(samples);
-  const std::int64_t D = mean.size(0);
-  for (std::int64_t i = 0; i < D; ++i) {
-    const double se_mean = std::sqrt(covariance[i][i].item<double>() / n);
-    EXPECT_NEAR(m.mean[i].item<double>(), mean[i].item<double>(), z * se_mean) << label << " mean " << i;
-    for (std::int64_t j = 0; j < D; ++j) {
-      const double sij = covariance[i][j].item<double>();
-      const double se_cov = std::sqrt((covariance[i][i].item<double>() * covariance[j][j].item<double>() + sij * sij) / n);
-      EXPECT_NEAR(m.covariance[i][j].item<double>(), sij, z * se_cov) << label << " cov " << i << j;
-    }
-  }
-}
 
 std::vector<std::shared_ptr<const models::Sde>> all_sdes() {
   return {std::make_shared<models::VeSde>(0.01, 20.0), std::make_shared<models::VpSde>(0.1, 20.0),
@@ -61,7 +35,7 @@ TEST(PcSampler, ReproducesTwoDimensionalGaussianMoments) {
       settings.steps = 500;
       settings.eps = sde->name() == "ve" ? 1e-5 : 1e-3;
       const at::Tensor samples = pc_sample(*sde, model.as_function(), settings, {2}, 7, index_range(0, 3000));
-      expect_moments(samples, mean, covariance, 5.0, sde->name() + (corrector == Corrector::none ? " EM" : " PC"));
+      testing::expect_gaussian_moments(samples, mean, covariance, 5.0, sde->name() + (corrector == Corrector::none ? " EM" : " PC"));
     }
   }
 }
@@ -80,7 +54,7 @@ TEST(PcSampler, AncestralSamplingReproducesGaussianMomentsForVeAndVp) {
       continue;
     }
     const at::Tensor samples = pc_sample(*sde, model.as_function(), settings, {2}, 5, index_range(0, 3000));
-    expect_moments(samples, mean, covariance, 5.0, sde->name() + " ancestral");
+    testing::expect_gaussian_moments(samples, mean, covariance, 5.0, sde->name() + " ancestral");
   }
 }
 
@@ -92,7 +66,7 @@ TEST(PcSampler, ReproducesOneDimensionalGaussianMoments) {
   PcSettings settings;
   settings.steps = 500;
   const at::Tensor samples = pc_sample(*sde, model.as_function(), settings, {1}, 3, index_range(0, 4000));
-  expect_moments(samples, at::tensor({3.0}, at::kDouble), torch::tensor({{0.25}}, at::kDouble), 5.0, "1-D VP PC");
+  testing::expect_gaussian_moments(samples, at::tensor({3.0}, at::kDouble), torch::tensor({{0.25}}, at::kDouble), 5.0, "1-D VP PC");
 }
 
 TEST(PcSampler, PredictorOnlySamplesDependOnlyOnSeedAndImageIndex) {

@@ -1,9 +1,11 @@
 #pragma once
 // Shared helpers for the unit tests: quadrature and Monte-Carlo tolerances.
 #include <ATen/ATen.h>
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <functional>
+#include <string>
 
 namespace scorch::testing {
 
@@ -20,6 +22,33 @@ inline double simpson(const std::function<at::Tensor(const at::Tensor&)>& f, dou
 // Standard error of the mean of a 1-D sample.
 inline double standard_error(const at::Tensor& sample) {
   return sample.to(at::kDouble).std().item<double>() / std::sqrt(static_cast<double>(sample.numel()));
+}
+
+struct Moments {
+  at::Tensor mean, covariance;
+};
+
+inline Moments moments_of(const at::Tensor& samples) {
+  const at::Tensor mean = samples.mean(0);
+  const at::Tensor centred = samples - mean;
+  return {mean, centred.t().matmul(centred) / static_cast<double>(samples.size(0) - 1)};
+}
+
+// Checks sample moments against N(mean, covariance) within `z` standard errors.
+inline void expect_gaussian_moments(const at::Tensor& samples, const at::Tensor& mean, const at::Tensor& covariance, double z,
+                    const std::string& label) {
+  const double n = static_cast<double>(samples.size(0));
+  const Moments m = moments_of(samples);
+  const std::int64_t D = mean.size(0);
+  for (std::int64_t i = 0; i < D; ++i) {
+    const double se_mean = std::sqrt(covariance[i][i].item<double>() / n);
+    EXPECT_NEAR(m.mean[i].item<double>(), mean[i].item<double>(), z * se_mean) << label << " mean " << i;
+    for (std::int64_t j = 0; j < D; ++j) {
+      const double sij = covariance[i][j].item<double>();
+      const double se_cov = std::sqrt((covariance[i][i].item<double>() * covariance[j][j].item<double>() + sij * sij) / n);
+      EXPECT_NEAR(m.covariance[i][j].item<double>(), sij, z * se_cov) << label << " cov " << i << j;
+    }
+  }
 }
 
 }  // namespace scorch::testing
