@@ -20,6 +20,13 @@ struct AldSettings {
   bool denoise = true;
 };
 
+// Thesis Prop. 6.3, Eq. 6.4: for Gaussian data, s_T²/σ_i² after T steps at
+// level σ_i started from level σ_{i−1} = γ σ_i. Technique 6.4 picks ε to bring
+// it close to 1.
+double ald_variance_ratio(double epsilon, double gamma, double smallest_sigma, std::int64_t steps_per_level);
+// The Langevin recursion contracts only while ε < 2 σ_L² (|1 − ε/σ_L²| < 1).
+bool ald_step_is_stable(double epsilon, double smallest_sigma);
+
 // Runs from `initial` [B, ...] (e.g. uniform noise) for the images with these global indices.
 at::Tensor annealed_langevin(const models::ScoreFunction& score, const at::Tensor& initial, const AldSettings& settings,
                              std::uint64_t seed, const std::vector<std::int64_t>& image_indices);

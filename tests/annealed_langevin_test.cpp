@@ -54,6 +54,18 @@ TEST(AnnealedLangevin, RecoversMixtureWeightsThatPlainLangevinCannot) {
   EXPECT_GT(std::abs(recovered - stuck), 0.15);
 }
 
+// Eq. 6.4 against the exact variance recursion v ← (1 − a)² v + 2α of
+// Langevin steps on N(0, σ_i²) data, with a = α/σ_i² = ε/σ_L².
+TEST(AnnealedLangevin, EquationSixFourMatchesTheGaussianRecursion) {
+  const double sigma_l = 0.01, sigma_i = 0.3, gamma = 1.2, epsilon = 6.2e-6 * 5;
+  const double alpha = epsilon * (sigma_i / sigma_l) * (sigma_i / sigma_l);
+  double variance = gamma * gamma * sigma_i * sigma_i;
+  for (int k = 0; k < 5; ++k) variance = std::pow(1.0 - alpha / (sigma_i * sigma_i), 2) * variance + 2.0 * alpha;
+  EXPECT_NEAR(ald_variance_ratio(epsilon, gamma, sigma_l, 5), variance / (sigma_i * sigma_i), 1e-12);
+  EXPECT_TRUE(ald_step_is_stable(6.2e-6, sigma_l));
+  EXPECT_FALSE(ald_step_is_stable(2.5e-4, sigma_l));
+}
+
 TEST(AnnealedLangevin, ReproducesGaussianMomentsAfterDenoising) {
   const at::Tensor mean = at::tensor({1.0, -2.0}, at::kDouble);
   const at::Tensor covariance = torch::tensor({{0.5, 0.2}, {0.2, 0.3}}, at::kDouble);
