@@ -2,7 +2,6 @@
 
 #include "common/user_error.h"
 #include "models/ddpm_init.h"
-#include "models/fir_resampling.h"
 #include "models/ncsnpp_resampling.h"
 #include "models/ncsnpp_resnet_blocks.h"
 #include "models/sde.h"
@@ -97,12 +96,12 @@ void NcsnppModel::build() {
   const ResnetBlockOptions block{o.nonlinearity, o.dropout, o.skip_rescale, o.init_scale, o.conditional ? 4 * nf : 0};
   const ResamplingOptions resample_as_configured{o.fir, o.fir_kernel, o.resamp_with_conv};
   const ResamplingOptions resample_with_conv{o.fir, o.fir_kernel, true};
-  const ResamplingOptions resample_without_conv{o.fir, o.fir_kernel, false};
+  const ResamplingOptions parameter_free{o.fir, o.fir_kernel, false};
   auto resnet = [&](std::int64_t in, std::int64_t out, ResnetBlockBigGanImpl::Resample resample =
                                                            ResnetBlockBigGanImpl::Resample::none)
       -> std::shared_ptr<ResnetBlock> {
     if (o.resblock_type == Options::ResblockType::ddpm) return std::make_shared<ResnetBlockDdpmImpl>(in, out, block);
-    return std::make_shared<ResnetBlockBigGanImpl>(in, out, block, resample, resample_without_conv);
+    return std::make_shared<ResnetBlockBigGanImpl>(in, out, block, resample, parameter_free);
   };
   auto attention = [&](std::int64_t channels) {
     return std::make_shared<AttentionBlockImpl>(channels, o.skip_rescale, o.init_scale);
@@ -188,6 +187,7 @@ at::Tensor NcsnppModel::network_output(const at::Tensor& x, const at::Tensor& la
   };
   auto act = [&](const at::Tensor& h) { return activate(h, o.nonlinearity); };
   ModuleCursor modules(all_modules_);
+  const ResamplingOptions parameter_free{o.fir, o.fir_kernel, false};
 
   const at::Tensor labels = label.to(x.scalar_type()).reshape({-1});
   at::Tensor temb = o.embedding_type == Options::Embedding::fourier
@@ -216,7 +216,7 @@ at::Tensor NcsnppModel::network_output(const at::Tensor& x, const at::Tensor& la
                        ? modules.next<ResampleImpl>().forward(skips.back())
                        : modules.next<ResnetBlock>().forward(skips.back(), temb);
     if (o.progressive_input == Options::ProgressiveInput::input_skip) {
-      input_pyramid = o.fir ? fir_downsample_2d(input_pyramid, o.fir_kernel) : at::avg_pool2d(input_pyramid, 2, 2);
+      input_pyramid = resample_without_conv(input_pyramid, ResampleDirection::down, parameter_free);
       h = modules.next<CombineImpl>().forward(input_pyramid, h);
     } else if (o.progressive_input == Options::ProgressiveInput::residual) {
       input_pyramid = rescaled_sum(modules.next<ResampleImpl>().forward(input_pyramid), h, o.skip_rescale);
@@ -242,8 +242,7 @@ at::Tensor NcsnppModel::network_output(const at::Tensor& x, const at::Tensor& la
       at::Tensor pyramid_h = act(modules.next<torch::nn::GroupNormImpl>().forward(h));
       pyramid_h = modules.next<torch::nn::Conv2dImpl>().forward(pyramid_h);
       pyramid = level == levels - 1 ? pyramid_h
-                                    : (o.fir ? fir_upsample_2d(pyramid, o.fir_kernel) : naive_upsample_2d(pyramid)) +
-                                          pyramid_h;
+                                    : resample_without_conv(pyramid, ResampleDirection::up, parameter_free) + pyramid_h;
     } else if (o.progressive == Options::Progressive::residual) {
       if (level == levels - 1) {
         pyramid = act(modules.next<torch::nn::GroupNormImpl>().forward(h));

@@ -7,6 +7,12 @@
 
 namespace scorch::models {
 
+at::Tensor resample_without_conv(const at::Tensor& x, ResampleDirection direction, const ResamplingOptions& options) {
+  const bool up = direction == ResampleDirection::up;
+  if (options.fir) return up ? fir_upsample_2d(x, options.fir_kernel) : fir_downsample_2d(x, options.fir_kernel);
+  return up ? naive_upsample_2d(x) : naive_downsample_2d(x);
+}
+
 FirConv2dImpl::FirConv2dImpl(std::int64_t in_channels, std::int64_t out_channels, ResampleDirection direction,
                              std::vector<double> fir_kernel)
     : direction_(direction), fir_kernel_(std::move(fir_kernel)) {
@@ -37,16 +43,11 @@ ResampleImpl::ResampleImpl(std::int64_t in_channels, std::int64_t out_channels, 
 }
 
 at::Tensor ResampleImpl::forward(const at::Tensor& x) {
-  const bool up = direction_ == ResampleDirection::up;
-  if (options_.fir && options_.with_conv) return Conv2d_0_->forward(x);
-  if (options_.fir) return up ? fir_upsample_2d(x, options_.fir_kernel) : fir_downsample_2d(x, options_.fir_kernel);
-  if (up) {
-    const at::Tensor h = naive_upsample_2d(x);
-    return options_.with_conv ? Conv_0_->forward(h) : h;
-  }
+  if (!options_.with_conv) return resample_without_conv(x, direction_, options_);
+  if (options_.fir) return Conv2d_0_->forward(x);
+  if (direction_ == ResampleDirection::up) return Conv_0_->forward(naive_upsample_2d(x));
   // TensorFlow "SAME" padding of a stride-2 3×3 convolution pads only after.
-  if (options_.with_conv) return Conv_0_->forward(at::constant_pad_nd(x, {0, 1, 0, 1}));
-  return at::avg_pool2d(x, 2, 2);
+  return Conv_0_->forward(at::constant_pad_nd(x, {0, 1, 0, 1}));
 }
 
 }  // namespace scorch::models

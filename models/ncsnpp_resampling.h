@@ -19,6 +19,10 @@ struct ResamplingOptions {
 
 enum class ResampleDirection { up, down };
 
+// 2× resampling without learned weights: FIR filtering, or nearest-neighbour
+// repetition up and 2×2 box averaging down.
+at::Tensor resample_without_conv(const at::Tensor& x, ResampleDirection direction, const ResamplingOptions& options);
+
 // A 3×3 convolution fused with FIR upsampling or downsampling (parameters "weight", "bias").
 class FirConv2dImpl : public torch::nn::Module {
  public:

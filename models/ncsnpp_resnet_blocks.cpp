@@ -1,7 +1,6 @@
 #include "models/ncsnpp_resnet_blocks.h"
 
 #include "models/ddpm_init.h"
-#include "models/fir_resampling.h"
 
 #include <torch/torch.h>
 
@@ -58,14 +57,9 @@ ResnetBlockBigGanImpl::ResnetBlockBigGanImpl(std::int64_t in_channels, std::int6
 }
 
 at::Tensor ResnetBlockBigGanImpl::resample(const at::Tensor& x) const {
-  switch (resample_) {
-    case Resample::none: return x;
-    case Resample::up:
-      return resampling_.fir ? fir_upsample_2d(x, resampling_.fir_kernel) : naive_upsample_2d(x);
-    case Resample::down:
-      return resampling_.fir ? fir_downsample_2d(x, resampling_.fir_kernel) : naive_downsample_2d(x);
-  }
-  return x;
+  if (resample_ == Resample::none) return x;
+  return resample_without_conv(x, resample_ == Resample::up ? ResampleDirection::up : ResampleDirection::down,
+                               resampling_);
 }
 
 at::Tensor ResnetBlockBigGanImpl::forward(const at::Tensor& x, const at::Tensor& temb) {
