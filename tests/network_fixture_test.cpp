@@ -3,9 +3,12 @@
 // an input batch, the conditioning and the reference output, written by
 // scripts/crosscheck/reference_networks.py from score_sde_pytorch and
 // ermongroup/ncsnv2. Loading by name also pins our parameter names.
+#include "common/config.h"
 #include "data/tensor_archive.h"
+#include "launch/config_schema.h"
 #include "models/module_state.h"
 #include "models/ncsnpp.h"
+#include "models/ncsnpp_config.h"
 #include "models/ncsnv2.h"
 
 #include <gtest/gtest.h>
@@ -21,32 +24,16 @@ std::string fixture(const std::string& name) {
   return std::string(SCORCH_SOURCE_DIR) + "/tests/fixtures/networks/" + name + ".h5";
 }
 
-NcsnppOptions ncsnpp_options_from(const nlohmann::json& j) {
-  using O = NcsnppOptions;
-  O o;
-  o.channels = j.at("channels");
-  o.image_size = j.at("image_size");
-  o.nf = j.at("nf");
-  o.ch_mult = j.at("ch_mult").get<std::vector<std::int64_t>>();
-  o.num_res_blocks = j.at("num_res_blocks");
-  o.attn_resolutions = j.at("attn_resolutions").get<std::vector<std::int64_t>>();
-  o.dropout = 0.0;
-  o.resblock_type = j.at("resblock_type") == "ddpm" ? O::ResblockType::ddpm : O::ResblockType::biggan;
-  o.skip_rescale = j.at("skip_rescale");
-  o.fir = j.at("fir");
-  const std::string progressive = j.at("progressive"), progressive_input = j.at("progressive_input");
-  o.progressive = progressive == "output_skip" ? O::Progressive::output_skip
-                  : progressive == "residual"  ? O::Progressive::residual
-                                               : O::Progressive::none;
-  o.progressive_input = progressive_input == "input_skip" ? O::ProgressiveInput::input_skip
-                        : progressive_input == "residual" ? O::ProgressiveInput::residual
-                                                          : O::ProgressiveInput::none;
-  o.progressive_combine = j.value("progressive_combine", "sum") == "cat" ? CombineImpl::Method::cat : CombineImpl::Method::sum;
-  o.embedding_type = j.at("embedding_type") == "positional" ? O::Embedding::positional : O::Embedding::fourier;
-  o.conditional = j.at("conditional");
-  o.scale_by_sigma = j.at("scale_by_sigma");
-  o.centered = j.at("centered");
-  return o;
+// The fixture's reference options, read through our own model.ncsnpp.* config keys.
+NcsnppOptions options_of(const nlohmann::json& j) {
+  Config config = Config::defaults(launch::full_schema());
+  config.set("model.ncsnpp.dropout=0");
+  for (const auto& [key, value] : j.items()) {
+    if (key == "channels" || key == "image_size") continue;
+    config.set("model.ncsnpp." + key + "=" + (value.is_string() ? value.get<std::string>() : value.dump()));
+  }
+  // scale_by_sigma and centered are explicit in every fixture, so the "auto" default never applies.
+  return ncsnpp_options_from(config, {j.at("channels"), j.at("image_size"), j.at("image_size")}, true);
 }
 
 // Reference keys that we deliberately do not build: the reference gives every
@@ -63,7 +50,7 @@ class NcsnppFixture : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(NcsnppFixture, MatchesTheReferenceOutput) {
   const std::string path = fixture(GetParam());
-  const NcsnppOptions options = ncsnpp_options_from(nlohmann::json::parse(data::read_root_text_attribute(path, "options")));
+  const NcsnppOptions options = options_of(nlohmann::json::parse(data::read_root_text_attribute(path, "options")));
   NcsnppModel model(options, nullptr);
   model.to(at::kDouble);
   model.eval();
