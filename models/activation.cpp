@@ -7,7 +7,7 @@
 namespace scorch::models {
 
 Activation parse_activation(const std::string& name) {
-  if (name == "swish") return Activation::swish;
+  if (name == "swish" || name == "silu") return Activation::swish;
   if (name == "elu") return Activation::elu;
   if (name == "relu") return Activation::relu;
   if (name == "lrelu") return Activation::leaky_relu;

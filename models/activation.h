@@ -8,7 +8,7 @@ namespace scorch::models {
 
 enum class Activation { swish, elu, relu, leaky_relu };
 
-// "swish" (SiLU), "elu", "relu" or "lrelu" (slope 0.2), the score_sde names.
+// "swish" (or "silu"), "elu", "relu" or "lrelu" (slope 0.2), the score_sde names.
 Activation parse_activation(const std::string& name);
 at::Tensor activate(const at::Tensor& x, Activation activation);
 

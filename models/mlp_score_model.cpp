@@ -3,7 +3,7 @@
 #include "common/user_error.h"
 #include "models/sde.h"
 
-#include <torch/nn/modules/activation.h>
+#include <torch/nn/modules/container/functional.h>
 #include <torch/nn/modules/linear.h>
 
 namespace scorch::models {
@@ -23,11 +23,7 @@ MlpScoreModel::MlpScoreModel(std::vector<std::int64_t> input_shape, const std::v
   for (std::int64_t h : hidden) {
     if (h <= 0) throw UserError("MLP hidden widths must be positive");
     network->push_back(torch::nn::Linear(width, h));
-    if (activation == Activation::relu) {
-      network->push_back(torch::nn::ReLU());
-    } else {
-      network->push_back(torch::nn::SiLU());
-    }
+    network->push_back(torch::nn::Functional([activation](const at::Tensor& x) { return activate(x, activation); }));
     width = h;
   }
   network->push_back(torch::nn::Linear(width, dimension));

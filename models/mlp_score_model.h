@@ -4,6 +4,7 @@
 // levels, t for SDE times); the output is divided by the kernel std (σ, or σ_t
 // of the SDE), the NCSN/score_sde "scale by sigma" parameterisation, so the
 // network itself predicts −z and stays O(1) across noise scales.
+#include "models/activation.h"
 #include "models/score_model.h"
 
 #include <torch/nn/modules/container/sequential.h>
@@ -16,8 +17,6 @@ class Sde;
 
 class MlpScoreModel final : public ScoreModel {
  public:
-  enum class Activation { relu, silu };
-
   // Time-conditioned on `sde` when given, else noise-level conditioned.
   MlpScoreModel(std::vector<std::int64_t> input_shape, const std::vector<std::int64_t>& hidden, Activation activation,
                 std::shared_ptr<const Sde> sde);

@@ -95,8 +95,7 @@ std::shared_ptr<ScoreModel> make_score_model(const Config& config, std::shared_p
                           config.boolean("model.ncsnv2.centered")};
     return std::make_shared<Ncsnv2Model>(options, std::move(sde));
   }
-  const auto activation =
-      config.string("model.mlp.activation") == "relu" ? MlpScoreModel::Activation::relu : MlpScoreModel::Activation::silu;
+  const Activation activation = parse_activation(config.string("model.mlp.activation"));
   return std::make_shared<MlpScoreModel>(input_shape, config.integer_list("model.mlp.hidden", 1), activation,
                                          std::move(sde));
 }

@@ -107,7 +107,7 @@ TEST(AnalyticGmm, RejectsBadMixtures) {
 
 TEST(MlpScoreModel, ShapesGradientsAndStableParameterNames) {
   const auto sde = std::make_shared<VpSde>(0.1, 20.0);
-  MlpScoreModel model({2}, {16, 16}, MlpScoreModel::Activation::relu, sde);
+  MlpScoreModel model({2}, {16, 16}, Activation::relu, sde);
   std::set<std::string> names;
   for (const auto& item : model.named_parameters()) names.insert(item.key());
   EXPECT_EQ(names, (std::set<std::string>{"network.0.weight", "network.0.bias", "network.2.weight", "network.2.bias",
@@ -131,9 +131,9 @@ TEST(MlpScoreModel, OutputIsScaledByTheKernelStd) {
   const auto vp = std::make_shared<VpSde>(0.1, 20.0);
   const auto subvp = std::make_shared<SubVpSde>(0.1, 20.0);
   torch::manual_seed(0);
-  MlpScoreModel a({1, 2}, {8}, MlpScoreModel::Activation::silu, vp);
+  MlpScoreModel a({1, 2}, {8}, Activation::swish, vp);
   torch::manual_seed(0);
-  MlpScoreModel b({1, 2}, {8}, MlpScoreModel::Activation::silu, subvp);
+  MlpScoreModel b({1, 2}, {8}, Activation::swish, subvp);
   const at::Tensor x = at::randn({3, 1, 2});
   const at::Tensor t = at::tensor({0.1, 0.4, 0.8}, at::kDouble);
   const at::Tensor ratio = (a.score(x, t) / b.score(x, t)).to(at::kDouble);
