@@ -128,11 +128,7 @@ void run_training(const TrainOptions& options) {
   const auto objective = trainer::make_objective(config, sde.get());
 
   const std::int64_t world = communicator->world_size();
-  if (settings.global_batch % (world * settings.micro_batches) != 0) {
-    throw UserError(fmt::format("train.batch_size {} must be divisible by {} ranks × train.micro_batches {}",
-                                settings.global_batch, world, settings.micro_batches));
-  }
-  const std::int64_t per_rank_batch = settings.global_batch / (world * settings.micro_batches);
+  const std::int64_t per_rank_batch = trainer::per_rank_batch(settings, world);
   const data::PixelRange default_range =
       sde && sde->name() != "ve" ? data::PixelRange::symmetric : data::PixelRange::unit;
   data::ShardedLoader loader(

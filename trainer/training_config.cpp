@@ -3,6 +3,8 @@
 #include "common/config.h"
 #include "common/user_error.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -53,6 +55,14 @@ TrainingSettings training_settings_from(const Config& config) {
   s.bucket_bytes = static_cast<std::int64_t>(std::llround(config.number("distributed.bucket_mb") * (1 << 20)));
   s.timeout_seconds = config.number("distributed.timeout_s");
   return s;
+}
+
+std::int64_t per_rank_batch(const TrainingSettings& settings, std::int64_t world_size) {
+  if (settings.global_batch % (world_size * settings.micro_batches) != 0) {
+    throw UserError(fmt::format("train.batch_size {} must be divisible by {} rank(s) × train.micro_batches {}",
+                                settings.global_batch, world_size, settings.micro_batches));
+  }
+  return settings.global_batch / (world_size * settings.micro_batches);
 }
 
 double learning_rate(const TrainingSettings& settings, std::int64_t completed_steps) {

@@ -36,6 +36,9 @@ struct TrainingSettings {
 void declare_training_config(ConfigSchema& schema);
 TrainingSettings training_settings_from(const Config& config);
 
+// The per-rank micro-batch size; UserError unless the global batch splits evenly.
+std::int64_t per_rank_batch(const TrainingSettings& settings, std::int64_t world_size);
+
 // Learning rate after `completed_steps` updates: linear warm-up from 0, as score_sde.
 double learning_rate(const TrainingSettings& settings, std::int64_t completed_steps);
 

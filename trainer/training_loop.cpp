@@ -63,10 +63,7 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
   models::ScoreModel& model = run.model;
   const int rank = comm.rank();
   const std::int64_t world = comm.world_size();
-  if (s.global_batch % (world * s.micro_batches) != 0) {
-    throw UserError(fmt::format("train.batch_size {} must be divisible by world size {} × train.micro_batches {}",
-                                s.global_batch, world, s.micro_batches));
-  }
+  per_rank_batch(s, world);  // validates the split
 
   std::vector<at::Tensor> all_parameters, trainable;
   std::vector<std::pair<std::string, at::Tensor>> trainable_named;
