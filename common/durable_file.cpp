@@ -36,6 +36,13 @@ void sync_directory_of(const std::string& path) {
   sync_descriptor_of(directory.string(), O_RDONLY | O_DIRECTORY);
 }
 
+void rename_durably(const std::string& temporary, const std::string& path) {
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    throw UserError(fmt::format("{}: cannot rename into place: {}", path, std::strerror(errno)));
+  }
+  sync_directory_of(path);
+}
+
 void write_text_file_atomically(const std::string& path, const std::string& text) {
   const std::string temporary = path + ".partial";
   {
@@ -48,12 +55,12 @@ void write_text_file_atomically(const std::string& path, const std::string& text
     }
   }
   sync_to_disk(temporary);
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    const int saved = errno;
+  try {
+    rename_durably(temporary, path);
+  } catch (const UserError&) {
     std::remove(temporary.c_str());
-    throw UserError(fmt::format("{}: cannot rename into place: {}", path, std::strerror(saved)));
+    throw;
   }
-  sync_directory_of(path);
 }
 
 }  // namespace scorch

@@ -6,11 +6,8 @@
 
 #include <ATen/ATen.h>
 
-#include <fmt/format.h>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <vector>
 
 namespace scorch::data {
@@ -173,11 +170,8 @@ void TensorArchiveWriter::commit() {
     check_hdf5(closed, partial_path_, "cannot close");
   }
   sync_to_disk(partial_path_);
-  if (std::rename(partial_path_.c_str(), path_.c_str()) != 0) {
-    throw UserError(fmt::format("{}: cannot rename into place: {}", path_, std::strerror(errno)));
-  }
+  rename_durably(partial_path_, path_);
   committed_ = true;
-  sync_directory_of(path_);
 }
 
 }  // namespace scorch::data
