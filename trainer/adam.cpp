@@ -43,14 +43,14 @@ Adam::State Adam::state() const {
 void Adam::load_state(const State& state, std::int64_t steps) {
   torch::NoGradGuard no_grad;
   for (Slot& slot : slots_) {
-    for (const std::string kind : {"exp_avg", "exp_avg_sq"}) {
+    for (auto [kind, target] : {std::pair<std::string, at::Tensor*>{"exp_avg", &slot.exp_avg},
+                                {"exp_avg_sq", &slot.exp_avg_sq}}) {
       const auto moments = state.find(kind);
-      const auto found = moments == state.end() ? decltype(moments->second.end()){} : moments->second.find(slot.name);
-      if (moments == state.end() || found == moments->second.end() ||
-          found->second.sizes() != slot.parameter.sizes()) {
+      if (moments == state.end() || !moments->second.count(slot.name) ||
+          moments->second.at(slot.name).sizes() != slot.parameter.sizes()) {
         throw UserError("optimizer state " + kind + " of " + slot.name + " is missing or has the wrong shape");
       }
-      (kind == "exp_avg" ? slot.exp_avg : slot.exp_avg_sq).copy_(found->second);
+      target->copy_(moments->second.at(slot.name));
     }
   }
   steps_ = steps;
