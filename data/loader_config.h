@@ -1,11 +1,7 @@
 #pragma once
 // Config keys owned by data/ (data.*) and the loader options they give.
+#include "common/config_fwd.h"
 #include "data/sharded_loader.h"
-
-namespace scorch {
-class Config;
-class ConfigSchema;
-}  // namespace scorch
 
 namespace scorch::data {
 

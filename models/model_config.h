@@ -1,14 +1,11 @@
 #pragma once
 // Config keys owned by models/ (sde.*, noise.*, sigmas.*) and the factories
 // that turn a resolved config into objects.
+#include "common/config_fwd.h"
+
 #include <ATen/core/Tensor.h>
 
 #include <memory>
-
-namespace scorch {
-class Config;
-class ConfigSchema;
-}  // namespace scorch
 
 namespace scorch::models {
 

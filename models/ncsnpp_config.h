@@ -1,14 +1,10 @@
 #pragma once
 // Config keys model.ncsnpp.* and their translation into NcsnppOptions.
+#include "common/config_fwd.h"
 #include "models/ncsnpp.h"
 
 #include <cstdint>
 #include <vector>
-
-namespace scorch {
-class Config;
-class ConfigSchema;
-}  // namespace scorch
 
 namespace scorch::models {
 

@@ -1,11 +1,8 @@
 #pragma once
 // Config keys owned by trainer/ (objective.*) and the objective factory.
-#include <memory>
+#include "common/config_fwd.h"
 
-namespace scorch {
-class Config;
-class ConfigSchema;
-}  // namespace scorch
+#include <memory>
 
 namespace scorch::models {
 class Sde;

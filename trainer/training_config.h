@@ -1,16 +1,12 @@
 #pragma once
 // Config keys owned by the training loop (train.*, optim.*, ema.*,
 // checkpoint.*, distributed.*) and the settings struct they resolve to.
+#include "common/config_fwd.h"
 #include "trainer/adam.h"
 #include "trainer/ema.h"
 
 #include <cstdint>
 #include <string>
-
-namespace scorch {
-class Config;
-class ConfigSchema;
-}  // namespace scorch
 
 namespace scorch::trainer {
 
