@@ -1,8 +1,9 @@
 #include "evaluation/annealed_langevin.h"
 
-#include "common/gaussian_stream.h"
+#include "common/noise_stream.h"
 #include "common/log.h"
 #include "common/user_error.h"
+#include "models/generalized_normal_noise.h"
 
 #include <ATen/ATen.h>
 #include <torch/torch.h>
@@ -10,6 +11,18 @@
 #include <cmath>
 
 namespace scorch::evaluation {
+namespace {
+
+BlockDraw langevin_noise_draw(double shape) {
+  if (shape == 2.0) return standard_normal_block;
+  auto family = std::make_shared<models::GeneralizedNormalNoise>(shape);
+  const double scale = 1.0 / std::sqrt(models::GeneralizedNormalNoise::variance(std::sqrt(2.0), shape));
+  return [family, scale](at::Generator& generator, std::int64_t rows, std::int64_t numel) {
+    return family->sample({rows, numel}, generator, at::kDouble) * scale;
+  };
+}
+
+}  // namespace
 
 double ald_variance_ratio(double epsilon, double gamma, double smallest_sigma, std::int64_t steps_per_level) {
   const double a = epsilon / (smallest_sigma * smallest_sigma);
@@ -37,7 +50,8 @@ at::Tensor annealed_langevin(const models::ScoreFunction& score, const at::Tenso
   }
   torch::NoGradGuard no_grad;
   const std::vector<std::int64_t> example_shape(initial.sizes().begin() + 1, initial.sizes().end());
-  GaussianStream noise(seed, RandomPurpose::sampler_noise, image_indices, example_shape);
+  NoiseStream noise(seed, RandomPurpose::sampler_noise, image_indices, example_shape,
+                    langevin_noise_draw(settings.langevin_noise_shape));
   const std::int64_t batch = initial.size(0);
   at::Tensor x = initial.clone();
   for (double sigma : settings.sigmas) {

@@ -18,6 +18,11 @@ struct AldSettings {
   std::int64_t steps_per_level = 100;
   double epsilon = 2e-5;
   bool denoise = true;
+  // Shape β of the Langevin noise z: 2 is Gaussian; otherwise generalised
+  // normal (heavy-tailed DSM, β > ½), scaled to unit variance so that ε keeps
+  // its meaning. Langevin with non-Gaussian z is not exact for any ε; it is the
+  // sampling-side counterpart of GN training noise, for comparison.
+  double langevin_noise_shape = 2.0;
 };
 
 // Thesis Prop. 6.3, Eq. 6.4: for Gaussian data, s_T²/σ_i² after T steps at

@@ -1,6 +1,6 @@
 #include "evaluation/levy_sampler.h"
 
-#include "common/gaussian_stream.h"
+#include "common/noise_stream.h"
 #include "common/random_stream.h"
 #include "common/user_error.h"
 #include "models/alpha_stable_noise.h"
@@ -57,7 +57,7 @@ at::Tensor levy_sample(const NoisePredictor& predict_noise, const LevySamplerSet
   batch_shape.insert(batch_shape.begin(), batch);
 
   const at::Tensor subordinators = draw_subordinators(settings, numel, seed, image_indices);
-  GaussianStream gaussian(seed, RandomPurpose::sampler_noise, image_indices, example_shape);
+  NoiseStream gaussian(seed, RandomPurpose::sampler_noise, image_indices, example_shape);
   // On the device, [B, D] or [B, 1] coefficients broadcast over the flattened example.
   const auto on_device = [&](const at::Tensor& coefficient) { return coefficient.to(options.device()); };
   const auto flat = [&](const at::Tensor& x) { return x.reshape({batch, -1}); };

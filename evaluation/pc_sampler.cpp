@@ -1,6 +1,6 @@
 #include "evaluation/pc_sampler.h"
 
-#include "common/gaussian_stream.h"
+#include "common/noise_stream.h"
 #include "common/user_error.h"
 #include "models/sde.h"
 
@@ -41,7 +41,7 @@ at::Tensor pc_sample(const models::Sde& sde, const models::ScoreFunction& score,
     throw UserError("the ancestral predictor exists for the VE and VP SDEs only, not " + sde.name());
   }
   torch::NoGradGuard no_grad;
-  GaussianStream noise(seed, RandomPurpose::sampler_noise, image_indices, example_shape);
+  NoiseStream noise(seed, RandomPurpose::sampler_noise, image_indices, example_shape);
   const std::int64_t batch = static_cast<std::int64_t>(image_indices.size());
   const auto options = at::TensorOptions().dtype(dtype);
   at::Tensor x = (noise.next() * sde.prior_std()).to(options);

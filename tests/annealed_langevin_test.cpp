@@ -78,5 +78,26 @@ TEST(AnnealedLangevin, ReproducesGaussianMomentsAfterDenoising) {
   EXPECT_THROW(annealed_langevin(model.as_function(), samples, AldSettings{}, 4, index_range(0, n)), UserError);
 }
 
+// With a zero score one step is x + √(2α) z: z must have unit variance and the
+// generalised normal's kurtosis Γ(5/β)Γ(1/β)/Γ(3/β)² (6 for Laplace, 3 for Gaussian).
+TEST(AnnealedLangevin, GeneralizedNormalNoiseHasUnitVarianceAndItsKurtosis) {
+  const models::ScoreFunction zero = [](const at::Tensor& x, const at::Tensor&) { return at::zeros_like(x); };
+  const std::int64_t n = 20000;
+  const at::Tensor start = at::zeros({n, 2}, at::kDouble);
+  for (double beta : {1.0, 1.5, 2.0}) {
+    AldSettings settings{{1.0}, 1, 0.02, false};
+    settings.langevin_noise_shape = beta;
+    const at::Tensor z = annealed_langevin(zero, start, settings, 6, index_range(0, n)).flatten() / std::sqrt(0.04);
+    const double variance = z.var().item<double>();
+    const double kurtosis = z.pow(4).mean().item<double>() / (variance * variance);
+    const double expected = std::tgamma(5.0 / beta) * std::tgamma(1.0 / beta) / std::pow(std::tgamma(3.0 / beta), 2);
+    EXPECT_NEAR(variance, 1.0, 0.03) << beta;
+    EXPECT_NEAR(kurtosis, expected, 0.1 * expected) << beta;
+  }
+  AldSettings invalid{{1.0}, 1, 0.02, false};
+  invalid.langevin_noise_shape = 0.4;
+  EXPECT_THROW(annealed_langevin(zero, start, invalid, 6, index_range(0, n)), UserError);
+}
+
 }  // namespace
 }  // namespace scorch::evaluation

@@ -1,24 +1,28 @@
-#include "common/gaussian_stream.h"
+#include "common/noise_stream.h"
 
 #include <ATen/ATen.h>
 
 namespace scorch {
 
-GaussianStream::GaussianStream(std::uint64_t seed, RandomPurpose purpose, const std::vector<std::int64_t>& global_indices,
-                               std::vector<std::int64_t> example_shape, std::int64_t block)
-    : example_shape_(std::move(example_shape)), block_(block), used_(block) {
+at::Tensor standard_normal_block(at::Generator& generator, std::int64_t rows, std::int64_t numel) {
+  return at::randn({rows, numel}, generator, at::kDouble);
+}
+
+NoiseStream::NoiseStream(std::uint64_t seed, RandomPurpose purpose, const std::vector<std::int64_t>& global_indices,
+                         std::vector<std::int64_t> example_shape, BlockDraw draw, std::int64_t block)
+    : example_shape_(std::move(example_shape)), draw_(std::move(draw)), block_(block), used_(block) {
   for (std::int64_t n : example_shape_) example_numel_ *= n;
   for (std::int64_t index : global_indices) {
     generators_.push_back(make_generator({seed, purpose, 0}, static_cast<std::uint64_t>(index)));
   }
 }
 
-at::Tensor GaussianStream::next() {
+at::Tensor NoiseStream::next() {
   if (used_ == block_) {
     // Refills draw each example's next `block` steps from its own generator in one call.
     std::vector<at::Tensor> blocks;
     blocks.reserve(generators_.size());
-    for (at::Generator& generator : generators_) blocks.push_back(at::randn({block_, example_numel_}, generator, at::kDouble));
+    for (at::Generator& generator : generators_) blocks.push_back(draw_(generator, block_, example_numel_));
     buffer_ = at::stack(blocks);
     used_ = 0;
   }
