@@ -2,6 +2,7 @@
 
 #include "common/random_stream.h"
 #include "common/user_error.h"
+#include "data/hdf5_tensor.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -121,6 +122,10 @@ void DatasetWriter::append(const at::Tensor& images, const at::Tensor& labels) {
 
 void DatasetWriter::set_text_attribute(const std::string& name, const std::string& value) {
   write_string_attribute(file_.get(), name, value, path_);
+}
+
+void DatasetWriter::write_extra_dataset(const std::string& name, const at::Tensor& tensor) {
+  write_tensor_dataset(file_.get(), name, tensor, path_);
 }
 
 void DatasetWriter::finish() {

@@ -49,6 +49,9 @@ class DatasetWriter {
   std::int64_t written() const { return written_; }
   // An extra string attribute on the root, e.g. class_names.
   void set_text_attribute(const std::string& name, const std::string& value);
+  // An extra dataset on the root beside /images, e.g. float samples; readers
+  // of the format ignore it and it is not part of the content hash.
+  void write_extra_dataset(const std::string& name, const at::Tensor& tensor);
   void finish();
 
  private:

@@ -20,8 +20,14 @@ void declare_loader_config(ConfigSchema& schema) {
   schema.add({"data.prefetch", T::integer, "4", "streaming loader: batches read ahead", {}, 1.0});
 }
 
-LoaderOptions loader_options_from(const Config& config, int rank, int world_size, std::int64_t per_rank_batch,
-                                  PixelRange default_range) {
+PixelRange model_pixel_range(const Config& config) {
+  const std::string& range = config.string("data.range");
+  if (range != "auto") return parse_pixel_range(range);
+  const bool unit = config.string("objective.kind") != "sde" || config.string("sde.name") == "ve";
+  return unit ? PixelRange::unit : PixelRange::symmetric;
+}
+
+LoaderOptions loader_options_from(const Config& config, int rank, int world_size, std::int64_t per_rank_batch) {
   LoaderOptions options;
   options.path = config.string("data.train");
   if (options.path.empty()) throw UserError("data.train is not set: give the training dataset (an HDF5 file)");
@@ -31,8 +37,7 @@ LoaderOptions loader_options_from(const Config& config, int rank, int world_size
   options.shuffle = true;
   options.drop_last = true;
   options.seed = static_cast<std::uint64_t>(config.integer("seed"));
-  const std::string& range = config.string("data.range");
-  options.range = range == "auto" ? default_range : parse_pixel_range(range);
+  options.range = model_pixel_range(config);
   options.random_flip = config.boolean("data.random_flip");
   options.mode = parse_loader_mode(config.string("data.loader"));
   options.memory_budget_bytes = static_cast<std::int64_t>(std::llround(config.number("data.memory_budget_gb") * (1 << 30)));

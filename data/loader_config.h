@@ -7,9 +7,11 @@ namespace scorch::data {
 
 void declare_loader_config(ConfigSchema& schema);
 
-// Options for rank/world_size with the per-rank batch; `default_range` is the
-// model's range for data.range = auto ([0, 1] for VE and NCSN models, [−1, 1] for VP/subVP).
-LoaderOptions loader_options_from(const Config& config, int rank, int world_size, std::int64_t per_rank_batch,
-                                  PixelRange default_range);
+// The pixel range the model sees: data.range, where auto means [0, 1] for VE
+// and NCSN models and [−1, 1] for VP/subVP (it reads objective.kind and sde.name).
+PixelRange model_pixel_range(const Config& config);
+
+// Options for rank/world_size with the per-rank batch.
+LoaderOptions loader_options_from(const Config& config, int rank, int world_size, std::int64_t per_rank_batch);
 
 }  // namespace scorch::data

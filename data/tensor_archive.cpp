@@ -3,6 +3,7 @@
 #include "common/user_error.h"
 #include "common/durable_file.h"
 #include "data/hdf5_library.h"
+#include "data/hdf5_tensor.h"
 
 #include <ATen/ATen.h>
 
@@ -131,26 +132,11 @@ void TensorArchiveWriter::write_group(const std::string& group, const std::map<s
   check_hdf5(H5Pset_create_intermediate_group(link_list.get(), 1), partial_path_, "cannot set group creation");
   const Hdf5Id group_id = checked_id(H5Gcreate2(file_, group.c_str(), link_list.get(), H5P_DEFAULT, H5P_DEFAULT),
                                      partial_path_, "cannot create group " + group);
-  for (const auto& [name, tensor] : tensors) {
-    const at::Tensor data = tensor.detach().to(at::kCPU).contiguous();
-    hid_t file_type, memory_type;
-    switch (data.scalar_type()) {
-      case at::kFloat: file_type = H5T_IEEE_F32LE; memory_type = H5T_NATIVE_FLOAT; break;
-      case at::kDouble: file_type = H5T_IEEE_F64LE; memory_type = H5T_NATIVE_DOUBLE; break;
-      case at::kLong: file_type = H5T_STD_I64LE; memory_type = H5T_NATIVE_INT64; break;
-      default: throw UserError("cannot store tensor " + name + " of type " + std::string(c10::toString(data.scalar_type())));
-    }
-    const std::vector<hsize_t> dims(data.sizes().begin(), data.sizes().end());
-    const Hdf5Id space = checked_id(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
-                                    partial_path_, "cannot create dataspace for " + name);
-    const Hdf5Id dataset = checked_id(
-        H5Dcreate2(group_id.get(), name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-        partial_path_, "cannot create dataset " + name);
-    if (data.numel() > 0) {
-      check_hdf5(H5Dwrite(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data_ptr()), partial_path_,
-                 "cannot write " + name);
-    }
-  }
+  for (const auto& [name, tensor] : tensors) write_tensor_dataset(group_id.get(), name, tensor, partial_path_);
+}
+
+void TensorArchiveWriter::write_tensor(const std::string& name, const at::Tensor& tensor) {
+  write_tensor_dataset(file_, name, tensor, partial_path_);
 }
 
 void TensorArchiveWriter::write_text_attribute(const std::string& name, const std::string& value) {

@@ -30,6 +30,8 @@ class TensorArchiveWriter {
 
   // Datasets group/name for each tensor (float32, float64 or int64; copied to CPU).
   void write_group(const std::string& group, const std::map<std::string, at::Tensor>& tensors);
+  // One dataset at the root.
+  void write_tensor(const std::string& name, const at::Tensor& tensor);
   void write_text_attribute(const std::string& name, const std::string& value);
   void write_int_attribute(const std::string& name, std::int64_t value);
   void commit();
