@@ -30,9 +30,7 @@ void add_model_command(CLI::App& app) {
   info->callback([options] {
     const Config config = options->config.load();
     // SDE objectives condition the model on time; NCSN objectives on the noise level.
-    std::shared_ptr<const models::Sde> sde;
-    if (config.string("objective.kind") == "sde") sde = models::make_sde(config);
-    const auto model = models::make_score_model(config, sde);
+    const auto model = models::make_score_model(config, models::make_model_sde(config));
     nlohmann::ordered_json report = {{"name", model->name()},
                                      {"parameters", model->parameter_count()},
                                      {"input_shape", model->input_shape()},

@@ -9,10 +9,8 @@
 #include "launch/commands.h"
 #include "launch/config_arguments.h"
 #include "launch/config_schema.h"
+#include "launch/job_communicator.h"
 #include "launch/mpi_runtime.h"
-#ifdef SCORCH_WITH_NCCL
-#include "launch/nccl_communicator.h"
-#endif
 #include "launch/stop_signals.h"
 #include "models/model_config.h"
 #include "models/score_model.h"
@@ -75,17 +73,6 @@ void require_same_config_everywhere(Communicator& communicator, const Config& co
                                      "the resolved config");
 }
 
-// NCCL on the local rank's GPU when this build has it and a GPU is present, else MPI (or local) on the CPU.
-std::unique_ptr<Communicator> make_communicator(double timeout_seconds) {
-#ifdef SCORCH_WITH_NCCL
-  if (torch::cuda::is_available()) {
-    const int device = job().local_rank % static_cast<int>(torch::cuda::device_count());
-    return make_nccl_communicator(device, timeout_seconds);
-  }
-#endif
-  return make_cpu_communicator(timeout_seconds);
-}
-
 std::string default_workdir(const std::string& config_path) {
   const std::string stem = config_path.empty() ? "defaults" : std::filesystem::path(config_path).stem().string();
   return "runs/" + stem;
@@ -94,7 +81,7 @@ std::string default_workdir(const std::string& config_path) {
 void run_training(const TrainOptions& options) {
   const Config config = options.config.load();
   const trainer::TrainingSettings settings = trainer::training_settings_from(config);
-  const auto communicator = make_communicator(settings.timeout_seconds);
+  const auto communicator = make_job_communicator(settings.timeout_seconds);
   require_same_config_everywhere(*communicator, config);
 
   const std::string workdir = options.workdir.empty() ? default_workdir(options.config.path) : options.workdir;
@@ -119,8 +106,7 @@ void run_training(const TrainOptions& options) {
     }
   }
 
-  std::shared_ptr<const models::Sde> sde;
-  if (config.string("objective.kind") == "sde") sde = models::make_sde(config);
+  const std::shared_ptr<const models::Sde> sde = models::make_model_sde(config);
   // Initial weights are a function of the seed; rank 0's are broadcast anyway.
   at::manual_seed(derive_seed({settings.seed, RandomPurpose::parameter_init, 0}, 0));
   const auto model = models::make_score_model(config, sde);
@@ -129,10 +115,7 @@ void run_training(const TrainOptions& options) {
 
   const std::int64_t world = communicator->world_size();
   const std::int64_t per_rank_batch = trainer::per_rank_batch(settings, world);
-  const data::PixelRange default_range =
-      sde && sde->name() != "ve" ? data::PixelRange::symmetric : data::PixelRange::unit;
-  data::ShardedLoader loader(
-      data::loader_options_from(config, communicator->rank(), static_cast<int>(world), per_rank_batch, default_range));
+  data::ShardedLoader loader(data::loader_options_from(config, communicator->rank(), static_cast<int>(world), per_rank_batch));
   const data::DatasetShape& shape = loader.shape();
   const std::vector<std::int64_t> data_shape = {shape.channels, shape.height, shape.width};
   if (model->input_shape() != data_shape) {

@@ -43,6 +43,11 @@ std::unique_ptr<Sde> make_sde(const Config& config) {
   return std::make_unique<SubVpSde>(config.number("sde.beta_min"), config.number("sde.beta_max"), T, steps);
 }
 
+std::shared_ptr<const Sde> make_model_sde(const Config& config) {
+  if (config.string("objective.kind") != "sde") return nullptr;
+  return make_sde(config);
+}
+
 std::unique_ptr<NoiseFamily> make_noise_family(const Config& config) {
   const std::string& family = config.string("noise.family");
   if (family == "generalized_normal") return std::make_unique<GeneralizedNormalNoise>(config.number("noise.beta"));

@@ -15,6 +15,9 @@ class NoiseFamily;
 void declare_model_config(ConfigSchema& schema);
 
 std::unique_ptr<Sde> make_sde(const Config& config);
+// The SDE the model is conditioned on: sde.* when objective.kind = sde, null for
+// noise-level (NCSN) objectives.
+std::shared_ptr<const Sde> make_model_sde(const Config& config);
 std::unique_ptr<NoiseFamily> make_noise_family(const Config& config);
 // The NCSN σ ladder from sigmas.*, float64, largest first.
 at::Tensor make_noise_levels(const Config& config);
