@@ -34,7 +34,7 @@ Corrector parse_corrector(const std::string& name) {
 
 at::Tensor pc_sample(const models::Sde& sde, const models::ScoreFunction& score, const PcSettings& settings,
                      const std::vector<std::int64_t>& example_shape, std::uint64_t seed,
-                     const std::vector<std::int64_t>& image_indices, at::ScalarType dtype) {
+                     const std::vector<std::int64_t>& image_indices, const at::TensorOptions& options) {
   if (settings.steps < 1) throw UserError("the PC sampler needs at least one step");
   if (settings.eps <= 0.0 || settings.eps >= sde.T()) throw UserError("sampling eps must lie in (0, T)");
   if (settings.predictor == Predictor::ancestral && sde.name() != "ve" && sde.name() != "vp") {
@@ -43,7 +43,6 @@ at::Tensor pc_sample(const models::Sde& sde, const models::ScoreFunction& score,
   torch::NoGradGuard no_grad;
   NoiseStream noise(seed, RandomPurpose::sampler_noise, image_indices, example_shape);
   const std::int64_t batch = static_cast<std::int64_t>(image_indices.size());
-  const auto options = at::TensorOptions().dtype(dtype);
   at::Tensor x = (noise.next() * sde.prior_std()).to(options);
   at::Tensor x_mean = x;
   const at::Tensor grid = at::linspace(sde.T(), settings.eps, settings.steps, at::kDouble);

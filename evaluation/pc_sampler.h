@@ -11,6 +11,7 @@
 #include "models/score_function.h"
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/TensorOptions.h>
 
 #include <cstdint>
 #include <string>
@@ -38,9 +39,9 @@ struct PcSettings {
 };
 
 // Samples [B, ...example_shape] for the images with these global indices,
-// in float64 unless `dtype` says otherwise.
+// computed with `options` (float64 on the CPU unless they say otherwise).
 at::Tensor pc_sample(const models::Sde& sde, const models::ScoreFunction& score, const PcSettings& settings,
                      const std::vector<std::int64_t>& example_shape, std::uint64_t seed,
-                     const std::vector<std::int64_t>& image_indices, at::ScalarType dtype = at::kDouble);
+                     const std::vector<std::int64_t>& image_indices, const at::TensorOptions& options = at::kDouble);
 
 }  // namespace scorch::evaluation

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   scorch::launch::add_config_command(app);
   scorch::launch::add_data_command(app);
   scorch::launch::add_model_command(app);
+  scorch::launch::add_sample_command(app);
   scorch::launch::add_schedule_command(app);
   scorch::launch::add_train_command(app);
 

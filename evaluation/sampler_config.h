@@ -1,0 +1,20 @@
+#pragma once
+// Config keys for sampling (sampler.*), shared by `scorch sample` (through
+// --set) and the evaluation stage's config, and the settings they give.
+#include "common/config_fwd.h"
+#include "evaluation/annealed_langevin.h"
+#include "evaluation/ode_solver.h"
+#include "evaluation/pc_sampler.h"
+
+namespace scorch::evaluation {
+
+void declare_sampler_config(ConfigSchema& schema);
+// The schema with only the sampler.* keys.
+const ConfigSchema& sampler_schema();
+
+PcSettings pc_settings_from(const Config& config);
+OdeSettings ode_settings_from(const Config& config);
+// `sigmas` is the model's noise ladder, largest first.
+AldSettings ald_settings_from(const Config& config, std::vector<double> sigmas);
+
+}  // namespace scorch::evaluation

@@ -1,0 +1,146 @@
+// `scorch sample`: N samples from a checkpoint's EMA (or raw) weights, as one
+// process or split over the ranks of `mpirun -np N`; rank 0 writes the file.
+#include "common/config.h"
+#include "common/log.h"
+#include "common/user_error.h"
+#include "data/image_grid.h"
+#include "data/loader_config.h"
+#include "evaluation/model_sampler.h"
+#include "evaluation/sample_file.h"
+#include "evaluation/sampler_config.h"
+#include "launch/commands.h"
+#include "launch/config_schema.h"
+#include "launch/job_communicator.h"
+#include "models/model_config.h"
+#include "models/module_state.h"
+#include "models/score_model.h"
+#include "models/score_model_config.h"
+#include "models/sde.h"
+#include "trainer/checkpoint.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+
+namespace scorch::launch {
+namespace {
+
+struct SampleOptions {
+  std::string checkpoint;
+  std::string sampler;
+  std::int64_t count = 0;
+  std::string out;
+  std::string grid;
+  std::int64_t grid_count = 64;
+  std::optional<std::int64_t> seed;
+  std::string weights = "ema";
+  bool with_float = false;
+  std::vector<std::string> overrides;
+};
+
+std::vector<double> to_vector(const at::Tensor& levels) {
+  const at::Tensor values = levels.to(at::kDouble).contiguous();
+  return {values.data_ptr<double>(), values.data_ptr<double>() + values.numel()};
+}
+
+// A checkpoint file, or a run (or checkpoints) directory whose `latest` is used.
+std::string resolve_checkpoint(const std::string& path) {
+  if (!std::filesystem::is_directory(path)) return path;
+  for (const std::string& directory : {path + "/checkpoints", path}) {
+    if (auto latest = trainer::CheckpointDirectory(directory, 1, 0).latest()) return *latest;
+  }
+  throw UserError(path + ": a directory without checkpoints (expected a run directory or a checkpoint file)");
+}
+
+void run_sampling(SampleOptions options) {
+  if (options.count < 1) throw UserError(fmt::format("-n: the number of samples must be positive (got {})", options.count));
+  options.checkpoint = resolve_checkpoint(options.checkpoint);
+  const auto started = std::chrono::steady_clock::now();
+  const evaluation::SamplerKind kind = evaluation::parse_sampler_kind(options.sampler);
+  Config sampling = Config::defaults(evaluation::sampler_schema());
+  for (const std::string& assignment : options.overrides) sampling.set(assignment);
+
+  const trainer::Checkpoint checkpoint = trainer::read_checkpoint(options.checkpoint);
+  const Config config = Config::load_string(full_schema(), checkpoint.state.config_yaml, {}, options.checkpoint + " (config)");
+  const auto communicator = make_job_communicator(config.number("distributed.timeout_s"));
+
+  const std::shared_ptr<const models::Sde> sde = models::make_model_sde(config);
+  const auto model = models::make_score_model(config, sde);
+  const auto& weights = options.weights == "ema" ? checkpoint.ema : checkpoint.model;
+  const models::ParameterMismatch mismatch = models::copy_parameters(*model, weights);
+  if (!mismatch.empty()) {
+    throw UserError(fmt::format("{}: the {} weights do not fit the model its config describes: {}", options.checkpoint,
+                                options.weights, mismatch.describe()));
+  }
+  model->to(communicator->device());
+  model->eval();
+
+  const data::PixelRange range = data::model_pixel_range(config);
+  const evaluation::SamplingModel sampling_model{*model, sde, sde ? std::vector<double>{} : to_vector(models::make_noise_levels(config)),
+                                                 range};
+  const std::uint64_t seed = static_cast<std::uint64_t>(options.seed.value_or(config.integer("seed")));
+  const at::TensorOptions compute = at::TensorOptions().dtype(at::kFloat).device(communicator->device());
+  const evaluation::BatchSampler sampler = evaluation::make_batch_sampler(kind, sampling, sampling_model, seed, compute);
+  if (communicator->rank() == 0) {
+    log::info("sampling {} images from {} (step {}, {} weights) with {} on {} rank(s), seed {}", options.count,
+              options.checkpoint, checkpoint.state.step, options.weights, options.sampler, communicator->world_size(),
+              seed);
+  }
+  const evaluation::GeneratedSamples generated =
+      evaluation::generate_samples(sampler, options.count, sampling.integer("sampler.batch_size"), model->input_shape(),
+                                   *communicator, "sample " + options.sampler);
+  if (communicator->rank() != 0) return;
+
+  const std::map<std::string, std::string> attributes = {
+      {"checkpoint", options.checkpoint},
+      {"checkpoint_step", std::to_string(checkpoint.state.step)},
+      {"weights", options.weights},
+      {"sampler", options.sampler},
+      {"seed", std::to_string(seed)},
+      {"sampler_config", sampling.to_yaml()},
+      {"model_config", checkpoint.state.config_yaml},
+      {"mean_function_evaluations", fmt::format("{}", generated.mean_function_evaluations)}};
+  evaluation::write_sample_file(options.out, generated.samples, range, options.with_float, attributes);
+  if (!options.grid.empty()) {
+    if (generated.samples.dim() != 4) throw UserError("--grid needs image samples [C, H, W]; this model draws vectors");
+    const std::int64_t shown = std::min(options.grid_count, options.count);
+    data::write_image_grid(options.grid, data::range_to_pixels(generated.samples.slice(0, 0, shown), range));
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  log::info("wrote {} samples to {} (mean NFE {:.1f} per image, {:.1f} s)", options.count, options.out,
+            generated.mean_function_evaluations, seconds);
+  const nlohmann::ordered_json summary = {{"out", options.out},
+                                          {"count", options.count},
+                                          {"sampler", options.sampler},
+                                          {"seed", seed},
+                                          {"mean_nfe", generated.mean_function_evaluations},
+                                          {"seconds", seconds}};
+  fmt::print("{}\n", summary.dump());
+}
+
+}  // namespace
+
+void add_sample_command(CLI::App& app) {
+  auto options = std::make_shared<SampleOptions>();
+  CLI::App* sample = app.add_subcommand("sample", "Draw samples from a checkpoint (one process, or split over mpirun ranks)");
+  sample->add_option("--checkpoint", options->checkpoint, "checkpoint file (.h5)")->required();
+  sample->add_option("--sampler", options->sampler, "pc | ode | ald | dlpm | dlim")->required();
+  sample->add_option("-n,--count", options->count, "number of samples")->required();
+  sample->add_option("--out", options->out, "output HDF5 file (dataset format for images)")->required();
+  sample->add_option("--grid", options->grid, "also write a PNG grid of the first samples");
+  sample->add_option("--grid-count", options->grid_count, "images in the grid (default 64)");
+  sample->add_option("--seed", options->seed, "root of the sampler noise (default: the checkpoint's seed)");
+  sample->add_option("--weights", options->weights, "ema (default) or model")->check(CLI::IsMember({"ema", "model"}));
+  sample->add_flag("--float", options->with_float, "also store float32 samples (/samples) in the model's range");
+  sample->add_option("--set", options->overrides, "sampler setting, e.g. --set sampler.pc.steps=500 (repeatable)")
+      ->expected(1)
+      ->take_all();
+  sample->callback([options] { run_sampling(*options); });
+}
+
+}  // namespace scorch::launch

@@ -1,0 +1,136 @@
+// End-to-end tests of `scorch sample`: the same files from 1 and 2 ranks, the
+// dataset-format output, grids, and one-line errors for unsuitable samplers.
+#include "cli_support.h"
+#include "data/dataset_file.h"
+#include "data/pixel_range.h"
+#include "data/tensor_archive.h"
+#include "data_test_support.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+namespace scorch::testing {
+namespace {
+
+// Trains a tiny model on 1×8×8 images for 2 steps and returns its checkpoint.
+std::string trained_checkpoint(const std::string& name, const std::string& objective) {
+  static const std::string dataset = write_indexed_dataset("sample_cli_data.h5", 64, 1, 8);
+  const std::string config = temp_path(name + ".yaml");
+  const std::string workdir = temp_path(name + "_run");
+  std::filesystem::remove_all(workdir);
+  std::ofstream(config) << objective << "model: {name: mlp, input_shape: [1, 8, 8], mlp: {hidden: [32]}}\n"
+                        << "data: {train: " << dataset << "}\n"
+                           "train: {steps: 2, batch_size: 8}\n"
+                           "checkpoint: {every: 2}\n";
+  const CliRun run = run_scorch("train --config " + config + " --workdir " + workdir);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  return workdir + "/checkpoints/checkpoint_00000002.h5";
+}
+
+std::string vp_checkpoint() { return trained_checkpoint("vp", "sde: {name: vp}\nobjective: {kind: sde}\n"); }
+std::string ncsn_checkpoint() {
+  return trained_checkpoint("ncsn", "objective: {kind: ncsn}\nsigmas: {max: 1.0, min: 0.05, count: 4}\n");
+}
+
+void expect_one_line_error(const CliRun& run, const std::string& fragment) {
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(line_count(run.err), 1) << run.err;
+  EXPECT_NE(run.err.find(fragment), std::string::npos) << run.err;
+}
+
+TEST(SampleCli, OneRankAndTwoRanksWriteTheSameSamples) {
+  const std::string checkpoint = vp_checkpoint();
+  const std::string args = "sample --checkpoint " + checkpoint +
+                           " --sampler pc -n 10 --float --set sampler.pc.steps=20 --set sampler.batch_size=4 --out ";
+  const std::string one = temp_path("one_rank.h5"), two = temp_path("two_ranks.h5");
+  const CliRun single = run_scorch(args + one, "OMP_NUM_THREADS=1");
+  ASSERT_EQ(single.exit_code, 0) << single.err;
+  const CliRun pair = run_scorch(args + two, mpirun(2));
+  ASSERT_EQ(pair.exit_code, 0) << pair.err;
+
+  data::DatasetFile a(one), b(two);
+  ASSERT_EQ(a.shape().count, 10);
+  EXPECT_EQ(a.shape().channels, 1);
+  EXPECT_EQ(a.shape().height, 8);
+  EXPECT_TRUE(at::equal(a.read_images(0, 10), b.read_images(0, 10)));
+  const at::Tensor floats = data::read_tensor(one, "/samples");
+  EXPECT_TRUE(at::equal(floats, data::read_tensor(two, "/samples")));
+  EXPECT_EQ(a.attributes().content_hash, b.attributes().content_hash);
+  // The uint8 images are the float samples clamped from [−1, 1] (VP) and rounded.
+  EXPECT_TRUE(at::equal(a.read_images(0, 10), data::range_to_pixels(floats, data::PixelRange::symmetric)));
+  EXPECT_EQ(data::read_root_text_attribute(one, "sampler"), "pc");
+  EXPECT_EQ(data::read_root_text_attribute(one, "range"), "symmetric");
+  const auto summary = nlohmann::json::parse(single.out);
+  EXPECT_EQ(summary["count"], 10);
+  // 20 grid points, each one corrector and one predictor call.
+  EXPECT_DOUBLE_EQ(summary["mean_nfe"].get<double>(), 40.0);
+}
+
+TEST(SampleCli, BatchSizeDoesNotChangeSamplesWithoutACorrector) {
+  const std::string checkpoint = vp_checkpoint();
+  const std::string args = "sample --checkpoint " + checkpoint +
+                           " --sampler pc -n 6 --float --set sampler.pc.steps=10 --set sampler.pc.corrector=none --out ";
+  const std::string small = temp_path("batch2.h5"), large = temp_path("batch6.h5");
+  ASSERT_EQ(run_scorch(args + small + " --set sampler.batch_size=2").exit_code, 0);
+  ASSERT_EQ(run_scorch(args + large + " --set sampler.batch_size=6").exit_code, 0);
+  EXPECT_TRUE(at::allclose(data::read_tensor(small, "/samples"), data::read_tensor(large, "/samples"), 1e-5, 1e-6));
+  const std::string other_seed = temp_path("seed9.h5");
+  ASSERT_EQ(run_scorch(args + other_seed + " --seed 9").exit_code, 0);
+  EXPECT_FALSE(at::allclose(data::read_tensor(small, "/samples"), data::read_tensor(other_seed, "/samples")));
+}
+
+TEST(SampleCli, OdeSamplerWritesImagesAndAGrid) {
+  const std::string checkpoint = vp_checkpoint();
+  const std::string out = temp_path("ode.h5"), grid = temp_path("ode.png");
+  const CliRun run = run_scorch("sample --checkpoint " + checkpoint + " --sampler ode -n 5 --out " + out + " --grid " +
+                                grid + " --set sampler.ode.rtol=1e-3 --set sampler.ode.atol=1e-3");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(data::DatasetFile(out).shape().count, 5);
+  EXPECT_GT(nlohmann::json::parse(run.out)["mean_nfe"].get<double>(), 6.0);  // at least one RK45 step + denoising
+  std::ifstream png(grid, std::ios::binary);
+  char magic[8] = {};
+  png.read(magic, 8);
+  EXPECT_EQ(std::string(magic + 1, 3), "PNG");
+}
+
+TEST(SampleCli, AnnealedLangevinSamplesANoiseLevelModel) {
+  const std::string checkpoint = ncsn_checkpoint();
+  const std::string out = temp_path("ald.h5");
+  const CliRun run = run_scorch("sample --checkpoint " + checkpoint + " --sampler ald -n 3 --out " + out +
+                                " --set sampler.ald.steps_per_level=5 --set sampler.ald.epsilon=1e-4");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(data::read_root_text_attribute(out, "range"), "unit");
+  // A run directory stands for its latest checkpoint.
+  const std::string run_directory = std::filesystem::path(checkpoint).parent_path().parent_path().string();
+  const std::string again = temp_path("ald_again.h5");
+  ASSERT_EQ(run_scorch("sample --checkpoint " + run_directory + " --sampler ald -n 3 --out " + again +
+                       " --set sampler.ald.steps_per_level=5 --set sampler.ald.epsilon=1e-4")
+                .exit_code,
+            0);
+  EXPECT_TRUE(at::equal(data::DatasetFile(out).read_images(0, 3), data::DatasetFile(again).read_images(0, 3)));
+  // 4 levels × 5 steps and the denoising call.
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(run.out)["mean_nfe"].get<double>(), 21.0);
+}
+
+TEST(SampleCli, UnsuitableSamplersAndBadInputFailWithOneLine) {
+  const std::string vp = vp_checkpoint();
+  const std::string out = " -n 2 --out " + temp_path("never.h5");
+  expect_one_line_error(run_scorch("sample --checkpoint " + vp + " --sampler ald" + out), "objective.kind = ncsn");
+  expect_one_line_error(run_scorch("sample --checkpoint " + ncsn_checkpoint() + " --sampler ode" + out),
+                        "time-conditioned");
+  expect_one_line_error(run_scorch("sample --checkpoint " + vp + " --sampler dlpm" + out), "α-stable");
+  expect_one_line_error(run_scorch("sample --checkpoint " + vp + " --sampler heun" + out), "unknown sampler");
+  expect_one_line_error(run_scorch("sample --checkpoint " + vp + " --sampler pc --set sampler.pc.stpes=3" + out),
+                        "sampler.pc.steps");
+  expect_one_line_error(run_scorch("sample --checkpoint " + temp_path("missing.h5") + " --sampler pc" + out),
+                        "missing.h5");
+  expect_one_line_error(run_scorch("sample --checkpoint " + vp + " --sampler pc -n 0 --out " + temp_path("zero.h5")),
+                        "positive");
+  EXPECT_FALSE(std::filesystem::exists(temp_path("never.h5")));
+}
+
+}  // namespace
+}  // namespace scorch::testing
