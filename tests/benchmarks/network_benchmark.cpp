@@ -28,9 +28,7 @@ struct Measurement {
 
 Measurement measure(const std::string& path, int steps, std::int64_t batch) {
   const Config config = launch::load_config(path, {});
-  std::shared_ptr<const models::Sde> sde;
-  if (config.string("objective.kind") == "sde") sde = models::make_sde(config);
-  const auto model = models::make_score_model(config, sde);
+  const auto model = models::make_score_model(config, models::make_model_sde(config));
   model->train();
   std::vector<std::int64_t> shape = model->input_shape();
   shape.insert(shape.begin(), batch);
