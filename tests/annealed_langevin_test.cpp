@@ -78,6 +78,19 @@ TEST(AnnealedLangevin, ReproducesGaussianMomentsAfterDenoising) {
   EXPECT_THROW(annealed_langevin(model.as_function(), samples, AldSettings{}, 4, index_range(0, n)), UserError);
 }
 
+TEST(AnnealedLangevin, ReproducesOneDimensionalGaussianMoments) {
+  AnalyticGmmModel model(GaussianMixture{at::ones({1}, at::kDouble), torch::tensor({{0.3}}, at::kDouble),
+                                         torch::tensor({{{0.09}}}, at::kDouble)},
+                         1.0);
+  const std::int64_t n = 3000;
+  at::Generator generator = make_generator({10, RandomPurpose::test, 0}, 0);
+  const at::Tensor start = at::rand({n, 1}, generator, at::kDouble) * 6.0 - 3.0;
+  AldSettings settings{geometric(3.0, 0.01, 15), 100, 2e-5, true};
+  const at::Tensor samples = annealed_langevin(model.as_function(), start, settings, 5, index_range(0, n));
+  testing::expect_gaussian_moments(samples, torch::tensor({0.3}, at::kDouble), torch::tensor({{0.09}}, at::kDouble), 5.0,
+                                   "ALD 1-D");
+}
+
 // With a zero score one step is x + √(2α) z: z must have unit variance and the
 // generalised normal's kurtosis Γ(5/β)Γ(1/β)/Γ(3/β)² (6 for Laplace, 3 for Gaussian).
 TEST(AnnealedLangevin, GeneralizedNormalNoiseHasUnitVarianceAndItsKurtosis) {

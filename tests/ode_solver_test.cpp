@@ -75,5 +75,25 @@ TEST(OdeSolver, DecodingPriorSamplesReproducesGaussianMoments) {
                                    torch::tensor({{0.5, 0.2}, {0.2, 0.3}}, at::kDouble), 5.0, "PF-ODE VP");
 }
 
+TEST(OdeSolver, DecodingReproducesOneDimensionalGaussianMomentsUnderVe) {
+  auto sde = std::make_shared<models::VeSde>(0.01, 5.0);
+  GaussianCase c{sde, AnalyticGmmModel(GaussianMixture{at::ones({1}, at::kDouble), torch::tensor({{0.5}}, at::kDouble),
+                                                       torch::tensor({{{0.04}}}, at::kDouble)},
+                                       sde)};
+  at::Generator generator = make_generator({15, RandomPurpose::test, 0}, 0);
+  const at::Tensor prior = at::randn({3000, 1}, generator, at::kDouble) * sde->prior_std();
+  const OdeSolution samples = solve_ode(c.drift(), prior, 1.0, 1e-3, {OdeMethod::rk45, 1e-5, 1e-5, 0});
+  // The VE flow of Gaussian data is affine: x_eps = μ + (x_T − μ) k with
+  // k = √(Σ_eps/Σ_T), Σ_t = 0.04 + σ_t². The prior N(0, σ_max²) ignores the data
+  // mean, so the samples have mean μ(1 − k) and variance σ_max² k², not exactly N(μ, 0.04).
+  const auto marginal = [&](double t) {
+    return 0.04 + sde->marginal_variance(torch::tensor({t}, at::kDouble)).item<double>();
+  };
+  const double k = std::sqrt(marginal(1e-3) / marginal(1.0));
+  testing::expect_gaussian_moments(samples.x, torch::tensor({0.5 * (1.0 - k)}, at::kDouble),
+                                   torch::tensor({{std::pow(sde->prior_std() * k, 2)}}, at::kDouble), 5.0,
+                                   "PF-ODE VE 1-D");
+}
+
 }  // namespace
 }  // namespace scorch::evaluation
