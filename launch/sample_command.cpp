@@ -128,7 +128,7 @@ void run_sampling(SampleOptions options) {
 void add_sample_command(CLI::App& app) {
   auto options = std::make_shared<SampleOptions>();
   CLI::App* sample = app.add_subcommand("sample", "Draw samples from a checkpoint (one process, or split over mpirun ranks)");
-  sample->add_option("--checkpoint", options->checkpoint, "checkpoint file (.h5)")->required();
+  sample->add_option("--checkpoint", options->checkpoint, "checkpoint file (.h5), or a run directory (its latest)")->required();
   sample->add_option("--sampler", options->sampler, "pc | ode | ald | dlpm | dlim")->required();
   sample->add_option("-n,--count", options->count, "number of samples")->required();
   sample->add_option("--out", options->out, "output HDF5 file (dataset format for images)")->required();
