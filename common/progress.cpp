@@ -24,6 +24,7 @@ std::string ProgressMeter::line(std::int64_t done) const {
   } else if (done >= total_) {
     text += fmt::format(", {:.1f} s", elapsed);
   }
+  if (!detail_.empty()) text += ", " + detail_;
   return text;
 }
 

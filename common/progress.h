@@ -12,6 +12,8 @@ class ProgressMeter {
   ProgressMeter(std::string label, std::int64_t total, std::string unit, double interval_seconds = 2.0);
   // Reports that `done` units are complete; prints when the interval has passed or work is complete.
   void update(std::int64_t done);
+  // Extra text appended to the line, e.g. "NFE 91/image".
+  void set_detail(std::string detail) { detail_ = std::move(detail); }
   // Work resumed with `done` units already complete: rates count only new work.
   void start_at(std::int64_t done) { first_ = done; }
   // The line update() would print.
@@ -26,6 +28,7 @@ class ProgressMeter {
   std::chrono::steady_clock::time_point last_print_;
   bool finished_ = false;
   std::int64_t first_ = 0;
+  std::string detail_;
 };
 
 }  // namespace scorch

@@ -41,6 +41,7 @@ GeneratedSamples generate_samples(const BatchSampler& sampler, std::int64_t coun
     mine.emplace_back(first, batch.samples.detach().to(at::kCPU, at::kFloat).reshape({size, example_numel}));
     evaluations += batch.function_evaluations.sum().item<double>();
     done_here += size;
+    progress.set_detail(fmt::format("NFE {:.1f}/image", evaluations / static_cast<double>(done_here)));
     // Rank 0 sees its own share; scaled by the world size it tracks the whole job closely.
     progress.update(std::min(count, done_here * world));
   }

@@ -67,6 +67,8 @@ TEST(SampleCli, OneRankAndTwoRanksWriteTheSameSamples) {
   EXPECT_EQ(summary["count"], 10);
   // 20 grid points, each one corrector and one predictor call.
   EXPECT_DOUBLE_EQ(summary["mean_nfe"].get<double>(), 40.0);
+  EXPECT_NE(single.err.find("10/10 images (100%)"), std::string::npos) << single.err;
+  EXPECT_NE(single.err.find("NFE 40.0/image"), std::string::npos) << single.err;
 }
 
 TEST(SampleCli, BatchSizeDoesNotChangeSamplesWithoutACorrector) {
