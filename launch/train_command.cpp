@@ -8,6 +8,7 @@
 #include "data/loader_config.h"
 #include "launch/commands.h"
 #include "launch/config_arguments.h"
+#include "launch/checkpoint_preview.h"
 #include "launch/config_schema.h"
 #include "launch/job_communicator.h"
 #include "launch/mpi_runtime.h"
@@ -139,6 +140,14 @@ void run_training(const TrainOptions& options) {
   }
   trainer::TrainingRun run{*model,    *objective,      loader, *communicator, settings, checkpoints, config.to_yaml(),
                            workdir + "/metrics.jsonl", &stop_requested()};
+  const std::int64_t preview_images = config.integer("checkpoint.preview_images");
+  if (preview_images > 0 && communicator->rank() == 0) {
+    auto preview = std::make_shared<CheckpointPreview>(config, workdir + "/previews", preview_images,
+                                                       communicator->device());
+    run.after_checkpoint = [preview](std::int64_t step, const std::map<std::string, at::Tensor>& ema) {
+      (*preview)(step, ema);
+    };
+  }
   install_stop_signal_handlers();
   const trainer::TrainingOutcome outcome = trainer::train(run, resume_from);
   if (communicator->rank() != 0) return;

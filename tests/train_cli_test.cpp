@@ -256,5 +256,23 @@ TEST(TrainCli, RefusesToOverwriteARunWithoutResume) {
   EXPECT_NE(changed.err.find("optim.lr"), std::string::npos) << changed.err;
 }
 
+TEST(TrainCli, WritesPreviewGridsBesideCheckpointsWithoutChangingTraining) {
+  const std::string config = write_config("preview", 10);
+  const std::string plain = fresh_workdir("no_preview"), previewed = fresh_workdir("preview");
+  ASSERT_EQ(run_scorch("train --config " + config + " --workdir " + plain).exit_code, 0);
+  const CliRun run = run_scorch("train --config " + config + " --workdir " + previewed +
+                                " --set checkpoint.preview_images=4");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  for (const char* step : {"00000005", "00000010"}) {
+    std::ifstream png(previewed + "/previews/step_" + step + ".png", std::ios::binary);
+    char magic[4] = {};
+    png.read(magic, 4);
+    EXPECT_EQ(std::string(magic + 1, 3), "PNG") << step;
+  }
+  EXPECT_FALSE(std::filesystem::exists(plain + "/previews"));
+  EXPECT_TRUE(identical(final_checkpoint(plain).model, final_checkpoint(previewed).model));
+  EXPECT_TRUE(identical(final_checkpoint(plain).ema, final_checkpoint(previewed).ema));
+}
+
 }  // namespace
 }  // namespace scorch::testing

@@ -32,6 +32,8 @@ void declare_training_config(ConfigSchema& schema) {
   schema.add({"checkpoint.keep", T::integer, "3", "recent checkpoints kept (older ones are deleted)", {}, 1.0});
   schema.add({"checkpoint.archive_every", T::integer, "0", "also keep every checkpoint at a multiple of this (0: none)",
               {}, 0.0});
+  schema.add({"checkpoint.preview_images", T::integer, "0",
+              "PNG grid of this many EMA samples beside each checkpoint, in previews/ (0: off)", {}, 0.0});
   schema.add({"distributed.bucket_mb", T::number, "25", "gradient all-reduce bucket size in MiB", {}, 0.0, true});
   schema.add({"distributed.timeout_s", T::number, "300", "abort the job when a collective waits longer", {}, 0.0, true});
 }

@@ -110,6 +110,7 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
       try {
         const std::string path = run.checkpoints.save(c);
         log::info("step {}: checkpoint {}", at_step, path);
+        if (run.after_checkpoint) run.after_checkpoint(at_step, c.ema);
       } catch (const UserError& e) {
         // A failed write (disk full, permissions) keeps the previous checkpoint; training goes on.
         log::error("step {}: checkpoint not written, the previous one is kept: {}", at_step, e.what());

@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -36,6 +38,9 @@ struct TrainingRun {
   std::string config_yaml;   // stored in every checkpoint
   std::string metrics_path;  // JSONL, appended by rank 0
   const std::atomic<bool>* stop_requested = nullptr;  // set by SIGTERM/SIGUSR1
+  // Called on rank 0 after each checkpoint is written, with its EMA weights
+  // (preview grids); it must not call collectives.
+  std::function<void(std::int64_t step, const std::map<std::string, at::Tensor>& ema)> after_checkpoint;
 };
 
 struct TrainingOutcome {

@@ -1,0 +1,40 @@
+#pragma once
+// Preview grids during training: after each checkpoint, rank 0 draws a few
+// samples from the EMA weights (probability-flow ODE at rtol = atol = 1e-3
+// for SDE models, annealed Langevin with the default settings for NCSN models)
+// and writes <workdir>/previews/step_<N>.png. It uses its own model instance
+// and the sampler's own noise streams, so training is unaffected; the same
+// seed at every checkpoint shows the same noise becoming images.
+#include "common/config_fwd.h"
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace scorch::models {
+class ScoreModel;
+class Sde;
+}  // namespace scorch::models
+
+namespace scorch::launch {
+
+class CheckpointPreview {
+ public:
+  CheckpointPreview(const Config& config, std::string directory, std::int64_t images, at::Device device);
+  // Writes the grid for these EMA weights; a failure is logged, never thrown.
+  void operator()(std::int64_t step, const std::map<std::string, at::Tensor>& ema_weights) const;
+
+ private:
+  const Config& config_;
+  std::string directory_;
+  std::int64_t images_;
+  at::Device device_;
+  std::shared_ptr<const models::Sde> sde_;
+  std::shared_ptr<models::ScoreModel> model_;
+};
+
+}  // namespace scorch::launch
