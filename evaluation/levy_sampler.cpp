@@ -58,8 +58,8 @@ at::Tensor levy_sample(const NoisePredictor& predict_noise, const LevySamplerSet
 
   const at::Tensor subordinators = draw_subordinators(settings, numel, seed, image_indices);
   NoiseStream gaussian(seed, RandomPurpose::sampler_noise, image_indices, example_shape);
-  // On the device, [B, D] or [B, 1] coefficients broadcast over the flattened example.
-  const auto on_device = [&](const at::Tensor& coefficient) { return coefficient.to(options.device()); };
+  // [B, D] or [B, 1] float64 coefficients broadcast over the flattened example.
+  const auto like_y = [&](const at::Tensor& coefficient) { return coefficient.to(options.device(), options.dtype()); };
   const auto flat = [&](const at::Tensor& x) { return x.reshape({batch, -1}); };
 
   const std::int64_t last = settings.steps - 1;
@@ -79,8 +79,8 @@ at::Tensor levy_sample(const NoisePredictor& predict_noise, const LevySamplerSet
     // Γ_t = 1 − γ_t² Σ_{t−1}/Σ_t ∈ [0, 1]; the posterior is N(m, Γ_t Σ_{t−1}).
     const at::Tensor previous = variances[t - 1];
     const at::Tensor share = 1.0 - gamma * gamma * previous / variances[t];
-    y = (y - bar_sigma * on_device(share).to(y.scalar_type()) * eps_hat) / gamma;
-    if (t > 1) y = y + on_device(at::sqrt(share * previous) * flat(gaussian.next())).to(y.scalar_type());
+    y = (y - bar_sigma * like_y(share) * eps_hat) / gamma;
+    if (t > 1) y = y + like_y(at::sqrt(share * previous) * flat(gaussian.next()));
   }
   return y.reshape(batch_shape);
 }

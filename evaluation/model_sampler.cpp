@@ -4,7 +4,9 @@
 #include "common/noise_stream.h"
 #include "common/random_stream.h"
 #include "common/user_error.h"
+#include "data/loader_config.h"
 #include "evaluation/sampler_config.h"
+#include "models/model_config.h"
 #include "models/score_model.h"
 #include "models/sde.h"
 
@@ -36,6 +38,16 @@ void require_sde(SamplerKind kind, const SamplingModel& model) {
 }
 
 }  // namespace
+
+SamplingModel sampling_model_from(const Config& config, models::ScoreModel& model,
+                                  std::shared_ptr<const models::Sde> sde) {
+  std::vector<double> levels;
+  if (!sde) {
+    const at::Tensor ladder = models::make_noise_levels(config).to(at::kDouble).contiguous();
+    levels.assign(ladder.data_ptr<double>(), ladder.data_ptr<double>() + ladder.numel());
+  }
+  return {model, std::move(sde), std::move(levels), data::model_pixel_range(config)};
+}
 
 SamplerKind parse_sampler_kind(const std::string& name) {
   if (name == "pc") return SamplerKind::pc;

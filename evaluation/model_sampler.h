@@ -33,6 +33,11 @@ struct SamplingModel {
   data::PixelRange range;                  // where ALD starts (uniform over the range)
 };
 
+// The sampling view of a model built from a training config: its SDE (null for
+// NCSN objectives), σ ladder and pixel range.
+SamplingModel sampling_model_from(const Config& config, models::ScoreModel& model,
+                                  std::shared_ptr<const models::Sde> sde);
+
 // `sampling` holds the sampler.* keys. Computation runs with `options` (dtype, device).
 BatchSampler make_batch_sampler(SamplerKind kind, const Config& sampling, const SamplingModel& model, std::uint64_t seed,
                                 const at::TensorOptions& options);

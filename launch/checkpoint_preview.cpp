@@ -3,9 +3,7 @@
 #include "common/communicator.h"
 #include "common/config.h"
 #include "common/log.h"
-#include "common/user_error.h"
 #include "data/image_grid.h"
-#include "data/loader_config.h"
 #include "evaluation/model_sampler.h"
 #include "evaluation/sampler_config.h"
 #include "models/model_config.h"
@@ -20,15 +18,6 @@
 #include <filesystem>
 
 namespace scorch::launch {
-namespace {
-
-std::vector<double> noise_levels_of(const Config& config) {
-  const at::Tensor levels = models::make_noise_levels(config).to(at::kDouble).contiguous();
-  return {levels.data_ptr<double>(), levels.data_ptr<double>() + levels.numel()};
-}
-
-}  // namespace
-
 CheckpointPreview::CheckpointPreview(const Config& config, std::string directory, std::int64_t images, at::Device device)
     : config_(config), directory_(std::move(directory)), images_(images), device_(device),
       sde_(models::make_model_sde(config)), model_(models::make_score_model(config, sde_)) {
@@ -39,13 +28,11 @@ CheckpointPreview::CheckpointPreview(const Config& config, std::string directory
 void CheckpointPreview::operator()(std::int64_t step, const std::map<std::string, at::Tensor>& ema_weights) const {
   if (model_->input_shape().size() != 3) return;  // vectors (2-D toys) have no picture
   try {
-    const models::ParameterMismatch mismatch = models::copy_parameters(*model_, ema_weights);
-    if (!mismatch.empty()) throw UserError("the EMA weights do not fit the model: " + mismatch.describe());
+    models::load_parameters(*model_, ema_weights, "the EMA weights");
     Config sampling = Config::defaults(evaluation::sampler_schema());
     sampling.set("sampler.ode.rtol=1e-3");
     sampling.set("sampler.ode.atol=1e-3");
-    const data::PixelRange range = data::model_pixel_range(config_);
-    const evaluation::SamplingModel subject{*model_, sde_, sde_ ? std::vector<double>{} : noise_levels_of(config_), range};
+    const evaluation::SamplingModel subject = evaluation::sampling_model_from(config_, *model_, sde_);
     const auto kind = sde_ ? evaluation::SamplerKind::ode : evaluation::SamplerKind::ald;
     const evaluation::BatchSampler sampler = evaluation::make_batch_sampler(
         kind, sampling, subject, static_cast<std::uint64_t>(config_.integer("seed")),
@@ -55,7 +42,7 @@ void CheckpointPreview::operator()(std::int64_t step, const std::map<std::string
         evaluation::generate_samples(sampler, images_, images_, model_->input_shape(), alone, "preview");
     std::filesystem::create_directories(directory_);
     const std::string path = fmt::format("{}/step_{:08d}.png", directory_, step);
-    data::write_image_grid(path, data::range_to_pixels(generated.samples, range));
+    data::write_image_grid(path, data::range_to_pixels(generated.samples, subject.range));
     log::info("step {}: preview {} ({} NFE per image)", step, path, generated.mean_function_evaluations);
   } catch (const std::exception& e) {
     log::warn("step {}: no preview grid: {}", step, e.what());

@@ -4,7 +4,6 @@
 #include "common/log.h"
 #include "common/user_error.h"
 #include "data/image_grid.h"
-#include "data/loader_config.h"
 #include "evaluation/model_sampler.h"
 #include "evaluation/sample_file.h"
 #include "evaluation/sampler_config.h"
@@ -43,11 +42,6 @@ struct SampleOptions {
   std::vector<std::string> overrides;
 };
 
-std::vector<double> to_vector(const at::Tensor& levels) {
-  const at::Tensor values = levels.to(at::kDouble).contiguous();
-  return {values.data_ptr<double>(), values.data_ptr<double>() + values.numel()};
-}
-
 // A checkpoint file, or a run (or checkpoints) directory whose `latest` is used.
 std::string resolve_checkpoint(const std::string& path) {
   if (!std::filesystem::is_directory(path)) return path;
@@ -72,17 +66,12 @@ void run_sampling(SampleOptions options) {
   const std::shared_ptr<const models::Sde> sde = models::make_model_sde(config);
   const auto model = models::make_score_model(config, sde);
   const auto& weights = options.weights == "ema" ? checkpoint.ema : checkpoint.model;
-  const models::ParameterMismatch mismatch = models::copy_parameters(*model, weights);
-  if (!mismatch.empty()) {
-    throw UserError(fmt::format("{}: the {} weights do not fit the model its config describes: {}", options.checkpoint,
-                                options.weights, mismatch.describe()));
-  }
+  models::load_parameters(*model, weights, fmt::format("{}: the {} weights", options.checkpoint, options.weights));
   model->to(communicator->device());
   model->eval();
 
-  const data::PixelRange range = data::model_pixel_range(config);
-  const evaluation::SamplingModel sampling_model{*model, sde, sde ? std::vector<double>{} : to_vector(models::make_noise_levels(config)),
-                                                 range};
+  const evaluation::SamplingModel sampling_model = evaluation::sampling_model_from(config, *model, sde);
+  const data::PixelRange range = sampling_model.range;
   const std::uint64_t seed = static_cast<std::uint64_t>(options.seed.value_or(config.integer("seed")));
   const at::TensorOptions compute = at::TensorOptions().dtype(at::kFloat).device(communicator->device());
   const evaluation::BatchSampler sampler = evaluation::make_batch_sampler(kind, sampling, sampling_model, seed, compute);

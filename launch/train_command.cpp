@@ -142,11 +142,7 @@ void run_training(const TrainOptions& options) {
                            workdir + "/metrics.jsonl", &stop_requested()};
   const std::int64_t preview_images = config.integer("checkpoint.preview_images");
   if (preview_images > 0 && communicator->rank() == 0) {
-    auto preview = std::make_shared<CheckpointPreview>(config, workdir + "/previews", preview_images,
-                                                       communicator->device());
-    run.after_checkpoint = [preview](std::int64_t step, const std::map<std::string, at::Tensor>& ema) {
-      (*preview)(step, ema);
-    };
+    run.after_checkpoint = CheckpointPreview(config, workdir + "/previews", preview_images, communicator->device());
   }
   install_stop_signal_handlers();
   const trainer::TrainingOutcome outcome = trainer::train(run, resume_from);

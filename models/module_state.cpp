@@ -1,5 +1,7 @@
 #include "models/module_state.h"
 
+#include "common/user_error.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <torch/torch.h>
@@ -32,6 +34,12 @@ ParameterMismatch copy_parameters(torch::nn::Module& module, const std::map<std:
     if (parameters.find(name) == nullptr) mismatch.unexpected.push_back(name);
   }
   return mismatch;
+}
+
+void load_parameters(torch::nn::Module& module, const std::map<std::string, at::Tensor>& tensors,
+                     const std::string& source) {
+  const ParameterMismatch mismatch = copy_parameters(module, tensors);
+  if (!mismatch.empty()) throw UserError(source + " do not fit the model: " + mismatch.describe());
 }
 
 }  // namespace scorch::models

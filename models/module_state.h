@@ -25,4 +25,9 @@ struct ParameterMismatch {
 // parameter's dtype and device); reports the rest without copying them.
 ParameterMismatch copy_parameters(torch::nn::Module& module, const std::map<std::string, at::Tensor>& tensors);
 
+// copy_parameters for weights that must fit exactly: UserError
+// "<source> do not fit the model: <mismatch>" otherwise.
+void load_parameters(torch::nn::Module& module, const std::map<std::string, at::Tensor>& tensors,
+                     const std::string& source);
+
 }  // namespace scorch::models

@@ -82,8 +82,7 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
   std::optional<Ema> ema;
   if (resume_from) {
     const Checkpoint& c = *resume_from;
-    const auto mismatch = models::copy_parameters(model, c.model);
-    if (!mismatch.empty()) throw UserError("the checkpoint does not fit this model: " + mismatch.describe());
+    models::load_parameters(model, c.model, "the checkpoint's weights");
     ema.emplace(model, s.ema);
     ema->load(c.ema, c.state.ema_updates);
     adam.load_state(c.optimizer, c.state.optimizer_steps);
