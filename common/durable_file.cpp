@@ -37,6 +37,7 @@ void sync_directory_of(const std::string& path) {
 }
 
 void rename_durably(const std::string& temporary, const std::string& path) {
+  sync_to_disk(temporary);
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
     throw UserError(fmt::format("{}: cannot rename into place: {}", path, std::strerror(errno)));
   }
@@ -54,7 +55,6 @@ void write_text_file_atomically(const std::string& path, const std::string& text
       throw UserError(fmt::format("{}: cannot write", temporary));
     }
   }
-  sync_to_disk(temporary);
   try {
     rename_durably(temporary, path);
   } catch (const UserError&) {

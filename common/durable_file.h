@@ -10,7 +10,7 @@ namespace scorch {
 void sync_to_disk(const std::string& path);
 // fsync of the directory holding `path`, which makes a rename durable.
 void sync_directory_of(const std::string& path);
-// Renames a complete, synced temporary over `path` and syncs the directory.
+// Syncs a complete temporary, renames it over `path` and syncs the directory.
 void rename_durably(const std::string& temporary, const std::string& path);
 // Replaces `path` with `text` atomically as above.
 void write_text_file_atomically(const std::string& path, const std::string& text);

@@ -1,5 +1,6 @@
 #include "data/dataset_file.h"
 
+#include "common/durable_file.h"
 #include "common/random_stream.h"
 #include "common/user_error.h"
 #include "data/hdf5_tensor.h"
@@ -145,9 +146,7 @@ void DatasetWriter::finish() {
     labels_.reset();
     file_.reset();
   }
-  if (std::rename(partial_path_.c_str(), path_.c_str()) != 0) {
-    throw UserError(fmt::format("{}: cannot move the finished file into place", path_));
-  }
+  rename_durably(partial_path_, path_);
   finished_ = true;
 }
 

@@ -155,7 +155,6 @@ void TensorArchiveWriter::commit() {
     file_ = -1;
     check_hdf5(closed, partial_path_, "cannot close");
   }
-  sync_to_disk(partial_path_);
   rename_durably(partial_path_, path_);
   committed_ = true;
 }
