@@ -100,11 +100,8 @@ void run_training(const TrainOptions& options) {
   }
   if (!resume_path.empty()) {
     resume_from = trainer::read_checkpoint(resume_path);
+    // train.batch_size defines the run, so this also holds the global batch fixed.
     require_resumable(config, *resume_from, resume_path);
-    if (resume_from->state.global_batch != settings.global_batch) {
-      throw UserError(fmt::format("cannot resume from {}: global batch {} differs from train.batch_size {}",
-                                  resume_path, resume_from->state.global_batch, settings.global_batch));
-    }
   }
 
   const std::shared_ptr<const models::Sde> sde = models::make_model_sde(config);
