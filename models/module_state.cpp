@@ -16,6 +16,12 @@ std::string ParameterMismatch::describe() const {
   return fmt::format("{}", fmt::join(parts, "; "));
 }
 
+std::map<std::string, at::Tensor> parameter_map(const torch::nn::Module& module) {
+  std::map<std::string, at::Tensor> tensors;
+  for (const auto& item : module.named_parameters()) tensors.emplace(item.key(), item.value().detach());
+  return tensors;
+}
+
 ParameterMismatch copy_parameters(torch::nn::Module& module, const std::map<std::string, at::Tensor>& tensors) {
   ParameterMismatch mismatch;
   const auto parameters = module.named_parameters(/*recurse=*/true);

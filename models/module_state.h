@@ -21,6 +21,9 @@ struct ParameterMismatch {
   std::string describe() const;
 };
 
+// The module's parameters by name, detached (they share storage with the module).
+std::map<std::string, at::Tensor> parameter_map(const torch::nn::Module& module);
+
 // Copies every tensor whose name and shape match a parameter (converted to the
 // parameter's dtype and device); reports the rest without copying them.
 ParameterMismatch copy_parameters(torch::nn::Module& module, const std::map<std::string, at::Tensor>& tensors);

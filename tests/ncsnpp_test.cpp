@@ -54,12 +54,6 @@ at::Tensor images(std::int64_t batch, const Options& o, std::uint64_t step = 0) 
   return at::rand({batch, o.channels, o.image_size, o.image_size}, generator, at::kDouble);
 }
 
-std::map<std::string, at::Tensor> parameters_of(const torch::nn::Module& module) {
-  std::map<std::string, at::Tensor> tensors;
-  for (const auto& item : module.named_parameters()) tensors.emplace(item.key(), item.value().detach());
-  return tensors;
-}
-
 TEST(Ncsnpp, VeParameterisationDividesTheOutputBySigmaT) {
   const auto sde = std::make_shared<VeSde>(0.01, 50.0);
   Options scaled = small_options();
@@ -68,7 +62,7 @@ TEST(Ncsnpp, VeParameterisationDividesTheOutputBySigmaT) {
   NcsnppModel scaled_model(scaled, sde), raw_model(raw, sde);
   scaled_model.to(at::kDouble);
   raw_model.to(at::kDouble);
-  ASSERT_TRUE(copy_parameters(raw_model, parameters_of(scaled_model)).empty());
+  ASSERT_TRUE(copy_parameters(raw_model, parameter_map(scaled_model)).empty());
   const at::Tensor x = images(3, scaled);
   const at::Tensor t = at::tensor({0.01, 0.4, 1.0}, at::kDouble);
   const at::Tensor sigma = sde->marginal_std(t);

@@ -1,6 +1,7 @@
 #include "trainer/ema.h"
 
 #include "common/user_error.h"
+#include "models/module_state.h"
 
 #include <torch/torch.h>
 
@@ -10,7 +11,7 @@
 namespace scorch::trainer {
 
 Ema::Ema(const torch::nn::Module& model, EmaSettings settings) : settings_(settings) {
-  for (const auto& item : model.named_parameters()) shadow_.emplace(item.key(), item.value().detach().clone());
+  for (const auto& [name, parameter] : models::parameter_map(model)) shadow_.emplace(name, parameter.clone());
 }
 
 double Ema::next_decay(std::int64_t global_batch) const {

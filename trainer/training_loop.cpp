@@ -1,6 +1,7 @@
 #include "trainer/training_loop.h"
 
 #include "common/communicator.h"
+#include "common/durable_file.h"
 #include "common/log.h"
 #include "common/progress.h"
 #include "common/random_stream.h"
@@ -27,12 +28,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::map<std::string, at::Tensor> named_tensors(const torch::nn::Module& module) {
-  std::map<std::string, at::Tensor> tensors;
-  for (const auto& item : module.named_parameters()) tensors.emplace(item.key(), item.value().detach());
-  return tensors;
-}
-
 // Drops metrics records past `step`, left by a run that died after its last checkpoint.
 void truncate_metrics_after(const std::string& path, std::int64_t step) {
   std::ifstream in(path);
@@ -44,7 +39,7 @@ void truncate_metrics_after(const std::string& path, std::int64_t step) {
     if (!record.is_discarded() && record.value("step", std::int64_t{0}) <= step) kept << line << '\n';
   }
   in.close();
-  std::ofstream(path, std::ios::trunc) << kept.str();
+  write_text_file_atomically(path, kept.str());
 }
 
 double global_gradient_norm(const std::vector<at::Tensor>& parameters) {
@@ -103,7 +98,7 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
       Checkpoint c;
       c.state = {at_step, ema->updates(), adam.steps(), run.loader.cursor(), s.global_batch, world,
                  run.config_yaml, model.name(), model.parameterisation()};
-      c.model = named_tensors(model);
+      c.model = models::parameter_map(model);
       c.ema = ema->weights();
       c.optimizer = adam.state();
       try {
