@@ -28,6 +28,10 @@ class Communicator {
   virtual void barrier() = 0;
 };
 
+// The sum over ranks of `tensor` (any device, any layout), returned on the
+// tensor's own device: moves it to where the collective runs and back.
+at::Tensor summed_over_ranks(Communicator& communicator, const at::Tensor& tensor);
+
 // One process: every collective is the identity.
 class LocalCommunicator final : public Communicator {
  public:

@@ -62,8 +62,7 @@ GeneratedSamples generate_samples(const BatchSampler& sampler, std::int64_t coun
     communicator.all_reduce_sum(buffer);
     if (rank == 0) gathered.slice(0, start, end).copy_(buffer.cpu());
   }
-  at::Tensor total = at::tensor({evaluations}, at::TensorOptions().dtype(at::kDouble).device(communicator.device()));
-  communicator.all_reduce_sum(total);
+  const at::Tensor total = summed_over_ranks(communicator, at::tensor({evaluations}, at::kDouble));
 
   GeneratedSamples result;
   result.mean_function_evaluations = total.item<double>() / static_cast<double>(count);

@@ -8,9 +8,12 @@ namespace scorch::launch {
 
 void add_config_command(CLI::App& app);
 void add_data_command(CLI::App& app);
+void add_fid_command(CLI::App& app);
 void add_model_command(CLI::App& app);
 void add_sample_command(CLI::App& app);
 void add_schedule_command(CLI::App& app);
+void add_stats_command(CLI::App& app);
+void add_train_classifier_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 
 }  // namespace scorch::launch

@@ -48,4 +48,11 @@ inline std::string mpirun(int ranks) {
   return "mpirun --allow-run-as-root --oversubscribe -np " + std::to_string(ranks) + " -x OMP_NUM_THREADS=1 ";
 }
 
+// A failed command reports exactly one error line containing `fragment`.
+inline void expect_one_line_error(const CliRun& run, const std::string& fragment) {
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(line_count(run.err), 1) << run.err;
+  EXPECT_NE(run.err.find(fragment), std::string::npos) << run.err;
+}
+
 }  // namespace scorch::testing

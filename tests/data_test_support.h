@@ -27,4 +27,20 @@ inline std::string write_indexed_dataset(const std::string& name, std::int64_t c
   return path;
 }
 
+// Four classes: class k lights quadrant k of an 8×8 grey image, over noise.
+inline std::string write_quadrant_dataset(const std::string& name, std::int64_t count) {
+  const std::string path = temp_path(name);
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(23);
+  at::Tensor images = at::randint(0, 100, {count, 1, 8, 8}, generator, at::kLong);
+  const at::Tensor labels = at::arange(count, at::kLong).remainder(4);
+  for (std::int64_t i = 0; i < count; ++i) {
+    const std::int64_t k = labels[i].item<std::int64_t>();
+    images[i].slice(1, 4 * (k / 2), 4 * (k / 2) + 4).slice(2, 4 * (k % 2), 4 * (k % 2) + 4) += 150;
+  }
+  data::DatasetWriter writer(path, {count, 1, 8, 8}, true, "test", "train");
+  writer.append(images.to(at::kByte), labels);
+  writer.finish();
+  return path;
+}
+
 }  // namespace scorch::testing

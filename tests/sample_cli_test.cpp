@@ -35,11 +35,6 @@ std::string ncsn_checkpoint() {
   return trained_checkpoint("ncsn", "objective: {kind: ncsn}\nsigmas: {max: 1.0, min: 0.05, count: 4}\n");
 }
 
-void expect_one_line_error(const CliRun& run, const std::string& fragment) {
-  EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(line_count(run.err), 1) << run.err;
-  EXPECT_NE(run.err.find(fragment), std::string::npos) << run.err;
-}
 
 TEST(SampleCli, OneRankAndTwoRanksWriteTheSameSamples) {
   const std::string checkpoint = vp_checkpoint();

@@ -1,0 +1,21 @@
+#pragma once
+// numpy's .npz archives (np.savez, np.savez_compressed): a zip of .npy files,
+// the format in which TTUR and pytorch-fid ship reference statistics.
+#include <ATen/core/Tensor.h>
+
+#include <map>
+#include <string>
+
+namespace scorch::data {
+
+// Every array of the archive, keyed by its entry name without ".npy", as a
+// contiguous CPU tensor of the stored type: little-endian float32, float64,
+// int32, int64, uint8 or bool. Other entries are ignored; an archive without
+// any .npy entry, another dtype or a damaged entry is a UserError naming `path`.
+std::map<std::string, at::Tensor> read_npz(const std::string& path);
+
+// One .npy payload (the whole bytes of a .npy file, format version 1 to 3);
+// `name` starts every error message.
+at::Tensor parse_npy(const std::string& bytes, const std::string& name);
+
+}  // namespace scorch::data

@@ -1,0 +1,48 @@
+#pragma once
+// What FID and IS need from a network: features for the Gaussian fit and
+// class log-probabilities for the Inception Score, from uint8 NCHW images.
+// Two kinds exist: a TorchScript module with the interface of the standard
+// Inception port (users bring the file), and classifiers trained by
+// `scorch train-classifier`. load_feature_extractor tells them apart.
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace scorch::evaluation {
+
+struct FeatureRequest {
+  bool features = true;
+  bool log_probabilities = false;
+};
+
+struct ExtractedFeatures {
+  at::Tensor features;           // float [B, D] on the CPU, when requested
+  at::Tensor log_probabilities;  // float64 [B, K] on the CPU, when requested
+};
+
+class FeatureExtractor {
+ public:
+  virtual ~FeatureExtractor() = default;
+  // Recorded in statistics files so FID refuses to compare across extractors.
+  virtual std::string identity() const = 0;
+  // images: uint8 [B, C, H, W] on the CPU.
+  virtual ExtractedFeatures extract(const at::Tensor& images, const FeatureRequest& request) = 0;
+};
+
+struct ExtractorDimensions {
+  std::int64_t features = 0;
+  std::int64_t classes = 0;
+};
+// Runs one blank image of `image_shape` [C, H, W] through the extractor, which
+// both reports its output sizes and checks that it accepts such images.
+ExtractorDimensions probe_extractor(FeatureExtractor& extractor, const std::vector<std::int64_t>& image_shape);
+
+// A classifier file (HDF5 from `scorch train-classifier`) or a TorchScript
+// module (anything else), run on `device`.
+std::unique_ptr<FeatureExtractor> load_feature_extractor(const std::string& path, const at::Device& device);
+
+}  // namespace scorch::evaluation

@@ -1,0 +1,69 @@
+#include "evaluation/image_features.h"
+
+#include "common/communicator.h"
+#include "common/progress.h"
+#include "common/user_error.h"
+#include "data/dataset_file.h"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include <numeric>
+
+namespace scorch::evaluation {
+
+ImageFeatureSummary summarise_image_file(const std::string& path, FeatureExtractor& extractor,
+                                         const FeatureRequest& request, Communicator& communicator,
+                                         std::int64_t batch_size, std::int64_t limit) {
+  if (batch_size < 1) throw UserError(fmt::format("feature batch size must be positive (got {})", batch_size));
+  data::DatasetFile file(path);
+  const data::DatasetShape shape = file.shape();
+  if (limit > shape.count) throw UserError(fmt::format("{}: asked for {} images, the file holds {}", path, limit, shape.count));
+  const std::int64_t count = limit > 0 ? limit : shape.count;
+  const ExtractorDimensions dimensions = probe_extractor(extractor, {shape.channels, shape.height, shape.width});
+
+  std::optional<FeatureMoments> moments;
+  std::optional<InceptionScoreAccumulator> inception;
+  if (request.features) moments.emplace(dimensions.features);
+  if (request.log_probabilities) inception.emplace(dimensions.classes, count);
+
+  const std::int64_t batches = (count + batch_size - 1) / batch_size;
+  ProgressMeter progress("features " + path, count, "images");
+  for (std::int64_t batch = communicator.rank(); batch < batches; batch += communicator.world_size()) {
+    const std::int64_t start = batch * batch_size, size = std::min(batch_size, count - start);
+    const ExtractedFeatures out = extractor.extract(file.read_images(start, size), request);
+    if (moments) moments->add(out.features);
+    if (inception) {
+      std::vector<std::int64_t> indices(static_cast<std::size_t>(size));
+      std::iota(indices.begin(), indices.end(), start);
+      inception->add(out.log_probabilities, indices);
+    }
+    // Rank 0 sees its own share; scaled, that is the job's progress.
+    progress.update(std::min(count, (start + size) * communicator.world_size()));
+  }
+
+  ImageFeatureSummary summary;
+  summary.images = count;
+  if (moments) {
+    moments->all_reduce(communicator);
+    summary.statistics = moments->statistics(extractor.identity());
+  }
+  if (inception) {
+    inception->all_reduce(communicator);
+    summary.inception_score = inception->score();
+  }
+  return summary;
+}
+
+}  // namespace scorch::evaluation
+
+namespace scorch::evaluation {
+
+FeatureStatistics statistics_of(const std::string& path, FeatureExtractor* extractor, Communicator& communicator,
+                                std::int64_t batch_size) {
+  if (is_feature_statistics_file(path)) return read_feature_statistics(path);
+  if (!extractor) throw UserError(path + ": a dataset file; computing its statistics needs --features EXTRACTOR");
+  return *summarise_image_file(path, *extractor, {true, false}, communicator, batch_size).statistics;
+}
+
+}  // namespace scorch::evaluation
