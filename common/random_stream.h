@@ -26,6 +26,9 @@ enum class RandomPurpose : std::uint64_t {
   synthetic_data = 9,
   augmentation = 10,
   parameter_init = 11,
+  bound_time = 12,
+  bound_noise = 13,
+  bound_decoder_noise = 14,
   test = 1000,
 };
 

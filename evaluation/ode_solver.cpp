@@ -35,21 +35,22 @@ at::Tensor expand_like(const at::Tensor& per_example, const at::Tensor& x) {
   return per_example.to(x.scalar_type()).reshape(shape);
 }
 
-OdeSolution solve_fixed(const OdeDrift& drift, const at::Tensor& x_start, double t_start, double t_end,
+OdeSolution solve_fixed(const IndexedOdeDrift& drift, const at::Tensor& x_start, double t_start, double t_end,
                         const OdeSettings& s) {
   if (s.steps < 1) throw UserError("fixed-step ODE solvers need at least one step");
   const std::int64_t batch = x_start.size(0);
   const double h = (t_end - t_start) / static_cast<double>(s.steps);
   at::Tensor x = x_start;
+  const at::Tensor rows = at::arange(batch, at::kLong);
   std::int64_t evaluations = 0;
   for (std::int64_t i = 0; i < s.steps; ++i) {
     const at::Tensor t = at::full({batch}, t_start + static_cast<double>(i) * h, at::kDouble);
-    const at::Tensor k1 = drift(x, t);
+    const at::Tensor k1 = drift(x, t, rows);
     ++evaluations;
     if (s.method == OdeMethod::euler) {
       x = x + h * k1;
     } else {
-      const at::Tensor k2 = drift(x + h * k1, t + h);
+      const at::Tensor k2 = drift(x + h * k1, t + h, rows);
       ++evaluations;
       x = x + 0.5 * h * (k1 + k2);
     }
@@ -57,7 +58,7 @@ OdeSolution solve_fixed(const OdeDrift& drift, const at::Tensor& x_start, double
   return {x, at::full({batch}, evaluations, at::kLong)};
 }
 
-OdeSolution solve_rk45(const OdeDrift& drift, const at::Tensor& x_start, double t_start, double t_end,
+OdeSolution solve_rk45(const IndexedOdeDrift& drift, const at::Tensor& x_start, double t_start, double t_end,
                        const OdeSettings& s) {
   const std::int64_t batch = x_start.size(0);
   const double direction = t_end >= t_start ? 1.0 : -1.0;
@@ -65,7 +66,7 @@ OdeSolution solve_rk45(const OdeDrift& drift, const at::Tensor& x_start, double 
   at::Tensor x = x_start.clone();
   at::Tensor t = at::full({batch}, t_start, at::kDouble);
   at::Tensor nfe = at::zeros({batch}, at::kLong);
-  at::Tensor k_first = drift(x, t);  // FSAL: the last stage of a step is the next step's first
+  at::Tensor k_first = drift(x, t, at::arange(batch, at::kLong));  // FSAL: the last stage of a step is the next step's first
   nfe += 1;
   // Initial step per example, as scipy's first estimate: 0.01 ‖x‖/‖f‖ in the tolerance scale.
   const at::Tensor scale = s.atol + s.rtol * x.abs();
@@ -86,7 +87,7 @@ OdeSolution solve_rk45(const OdeDrift& drift, const at::Tensor& x_start, double 
       for (int j = 0; j < stage; ++j) {
         if (kA[stage][j] != 0.0) increment = increment + kA[stage][j] * k[j];
       }
-      k[stage] = drift(xa + expand_like(direction * ha, xa) * increment, ta + direction * kC[stage] * ha);
+      k[stage] = drift(xa + expand_like(direction * ha, xa) * increment, ta + direction * kC[stage] * ha, index);
     }
     const at::Tensor x_new = xa + expand_like(direction * ha, xa) *
                                       (kA[6][0] * k[0] + kA[6][2] * k[2] + kA[6][3] * k[3] + kA[6][4] * k[4] + kA[6][5] * k[5]);
@@ -122,6 +123,12 @@ OdeSolution solve_rk45(const OdeDrift& drift, const at::Tensor& x_start, double 
 }  // namespace
 
 OdeSolution solve_ode(const OdeDrift& drift, const at::Tensor& x_start, double t_start, double t_end,
+                      const OdeSettings& settings) {
+  return solve_ode([&drift](const at::Tensor& x, const at::Tensor& t, const at::Tensor&) { return drift(x, t); },
+                   x_start, t_start, t_end, settings);
+}
+
+OdeSolution solve_ode(const IndexedOdeDrift& drift, const at::Tensor& x_start, double t_start, double t_end,
                       const OdeSettings& settings) {
   torch::NoGradGuard no_grad;
   if (settings.method == OdeMethod::rk45) return solve_rk45(drift, x_start, t_start, t_end, settings);

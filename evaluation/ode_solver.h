@@ -15,6 +15,12 @@ namespace scorch::evaluation {
 // dx/dt = drift(x, t) with one time per example (t float64 [B]).
 using OdeDrift = std::function<at::Tensor(const at::Tensor& x, const at::Tensor& t)>;
 
+// The same with the rows of the starting batch that x holds (int64 [B']): the
+// adaptive solver evaluates only the samples still under way, and a drift with
+// per-sample state (e.g. fixed Hutchinson probes) needs to know which.
+using IndexedOdeDrift =
+    std::function<at::Tensor(const at::Tensor& x, const at::Tensor& t, const at::Tensor& rows)>;
+
 enum class OdeMethod { rk45, euler, heun };
 
 struct OdeSettings {
@@ -29,8 +35,11 @@ struct OdeSolution {
   at::Tensor nfe;  // int64 [B]: drift evaluations each sample needed
 };
 
-// Integrates from t_start to t_end (either direction).
+// Integrates from t_start to t_end (either direction). Gradients are off
+// unless the drift turns them on for itself.
 OdeSolution solve_ode(const OdeDrift& drift, const at::Tensor& x_start, double t_start, double t_end,
+                      const OdeSettings& settings);
+OdeSolution solve_ode(const IndexedOdeDrift& drift, const at::Tensor& x_start, double t_start, double t_end,
                       const OdeSettings& settings);
 
 }  // namespace scorch::evaluation
