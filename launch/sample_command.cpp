@@ -7,15 +7,10 @@
 #include "evaluation/model_sampler.h"
 #include "evaluation/sample_file.h"
 #include "evaluation/sampler_config.h"
+#include "launch/checkpoint_model.h"
 #include "launch/commands.h"
-#include "launch/config_schema.h"
 #include "launch/job_communicator.h"
-#include "models/model_config.h"
-#include "models/module_state.h"
 #include "models/score_model.h"
-#include "models/score_model_config.h"
-#include "models/sde.h"
-#include "trainer/checkpoint.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -42,15 +37,6 @@ struct SampleOptions {
   std::vector<std::string> overrides;
 };
 
-// A checkpoint file, or a run (or checkpoints) directory whose `latest` is used.
-std::string resolve_checkpoint(const std::string& path) {
-  if (!std::filesystem::is_directory(path)) return path;
-  for (const std::string& directory : {path + "/checkpoints", path}) {
-    if (auto latest = trainer::CheckpointDirectory(directory, 1, 0).latest()) return *latest;
-  }
-  throw UserError(path + ": a directory without checkpoints (expected a run directory or a checkpoint file)");
-}
-
 void run_sampling(SampleOptions options) {
   if (options.count < 1) throw UserError(fmt::format("-n: the number of samples must be positive (got {})", options.count));
   options.checkpoint = resolve_checkpoint(options.checkpoint);
@@ -59,40 +45,34 @@ void run_sampling(SampleOptions options) {
   Config sampling = Config::defaults(evaluation::sampler_schema());
   for (const std::string& assignment : options.overrides) sampling.set(assignment);
 
-  const trainer::Checkpoint checkpoint = trainer::read_checkpoint(options.checkpoint);
-  const Config config = Config::load_string(full_schema(), checkpoint.state.config_yaml, {}, options.checkpoint + " (config)");
+  const CheckpointModel loaded = load_checkpoint_model(options.checkpoint, options.weights);
+  const Config& config = loaded.config;
   const auto communicator = make_job_communicator(config.number("distributed.timeout_s"));
+  loaded.model->to(communicator->device());
 
-  const std::shared_ptr<const models::Sde> sde = models::make_model_sde(config);
-  const auto model = models::make_score_model(config, sde);
-  const auto& weights = options.weights == "ema" ? checkpoint.ema : checkpoint.model;
-  models::load_parameters(*model, weights, fmt::format("{}: the {} weights", options.checkpoint, options.weights));
-  model->to(communicator->device());
-  model->eval();
-
-  const evaluation::SamplingModel sampling_model = evaluation::sampling_model_from(config, *model, sde);
+  const evaluation::SamplingModel sampling_model = evaluation::sampling_model_from(config, *loaded.model, loaded.sde);
   const data::PixelRange range = sampling_model.range;
   const std::uint64_t seed = static_cast<std::uint64_t>(options.seed.value_or(config.integer("seed")));
   const at::TensorOptions compute = at::TensorOptions().dtype(at::kFloat).device(communicator->device());
   const evaluation::BatchSampler sampler = evaluation::make_batch_sampler(kind, sampling, sampling_model, seed, compute);
   if (communicator->rank() == 0) {
     log::info("sampling {} images from {} (step {}, {} weights) with {} on {} rank(s), seed {}", options.count,
-              options.checkpoint, checkpoint.state.step, options.weights, options.sampler, communicator->world_size(),
+              options.checkpoint, loaded.state.step, options.weights, options.sampler, communicator->world_size(),
               seed);
   }
   const evaluation::GeneratedSamples generated =
-      evaluation::generate_samples(sampler, options.count, sampling.integer("sampler.batch_size"), model->input_shape(),
+      evaluation::generate_samples(sampler, options.count, sampling.integer("sampler.batch_size"), loaded.model->input_shape(),
                                    *communicator, "sample " + options.sampler);
   if (communicator->rank() != 0) return;
 
   const std::map<std::string, std::string> attributes = {
       {"checkpoint", options.checkpoint},
-      {"checkpoint_step", std::to_string(checkpoint.state.step)},
+      {"checkpoint_step", std::to_string(loaded.state.step)},
       {"weights", options.weights},
       {"sampler", options.sampler},
       {"seed", std::to_string(seed)},
       {"sampler_config", sampling.to_yaml()},
-      {"model_config", checkpoint.state.config_yaml},
+      {"model_config", loaded.state.config_yaml},
       {"mean_function_evaluations", fmt::format("{}", generated.mean_function_evaluations)}};
   evaluation::write_sample_file(options.out, generated.samples, range, options.with_float, attributes);
   if (!options.grid.empty()) {

@@ -55,4 +55,15 @@ inline void expect_one_line_error(const CliRun& run, const std::string& fragment
   EXPECT_NE(run.err.find(fragment), std::string::npos) << run.err;
 }
 
+// A command that fails after some work: progress lines may come first, but
+// exactly one error line, containing `fragment`.
+inline void expect_one_error_line(const CliRun& run, const std::string& fragment) {
+  EXPECT_EQ(run.exit_code, 1);
+  std::size_t errors = 0, at = 0;
+  while ((at = run.err.find("error:", at)) != std::string::npos) ++errors, ++at;
+  EXPECT_EQ(errors, 1u) << run.err;
+  const std::size_t line = run.err.rfind('\n', run.err.find("error:"));
+  EXPECT_NE(run.err.find(fragment, line == std::string::npos ? 0 : line), std::string::npos) << run.err;
+}
+
 }  // namespace scorch::testing

@@ -104,6 +104,12 @@ std::optional<std::string> CheckpointDirectory::latest() const {
   return directory_ + "/" + name;
 }
 
+std::vector<std::string> CheckpointDirectory::files() const {
+  std::vector<std::string> paths;
+  for (const auto& [step, path] : checkpoint_files(directory_)) paths.push_back(path.string());
+  return paths;
+}
+
 bool CheckpointDirectory::has_checkpoints() const { return !checkpoint_files(directory_).empty() || latest(); }
 
 void CheckpointDirectory::prune() const {

@@ -51,6 +51,8 @@ class CheckpointDirectory {
   // The checkpoint `latest` names, if any.
   std::optional<std::string> latest() const;
   bool has_checkpoints() const;
+  // Every checkpoint file in the directory, by increasing step.
+  std::vector<std::string> files() const;
 
  private:
   void prune() const;

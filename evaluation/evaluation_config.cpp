@@ -1,0 +1,92 @@
+#include "evaluation/evaluation_config.h"
+
+#include "common/config.h"
+#include "common/user_error.h"
+#include "evaluation/sampler_config.h"
+
+#include <fmt/format.h>
+
+#include <sstream>
+
+namespace scorch::evaluation {
+namespace {
+
+void declare_evaluation_config(ConfigSchema& schema) {
+  using T = ConfigType;
+  schema.add({"checkpoints", T::string, "",
+              "a run or checkpoints directory (every checkpoint in it), or a comma-separated list of checkpoint "
+              "files; --checkpoints overrides it"});
+  schema.add({"report", T::string, "eval-report", "output directory (report, samples, finished work units)"});
+  schema.add({"seed", T::integer, "0", "root of every random draw of the evaluation", {}, 0.0});
+  schema.add({"weights", T::choice, "ema", "the checkpoint weights evaluated", {"ema", "model"}});
+  schema.add({"metrics", T::string, "fid,is", "comma-separated subset of fid, is, nll, bound"});
+  schema.add({"samples.count", T::integer, "10000", "fid, is: images sampled per checkpoint", {}, 2.0});
+  schema.add({"samples.sampler", T::choice, "ode", "fid, is: the sampler", {"pc", "ode", "ald", "dlpm", "dlim"}});
+  schema.add({"samples.grid", T::integer, "64", "images in each checkpoint's PNG grid (0: none)", {}, 0.0});
+  schema.add({"features.extractor", T::string, "",
+              "fid, is: classifier .h5 from `scorch train-classifier`, or a TorchScript Inception port (.pt)"});
+  schema.add({"features.reference", T::string, "",
+              "fid: reference statistics (.h5 from `scorch stats`, or .npz with mu and sigma) or a dataset file"});
+  schema.add({"features.batch_size", T::integer, "250", "images per extractor call", {}, 1.0});
+  schema.add({"likelihood.data", T::string, "", "nll, bound: the test dataset file"});
+  schema.add({"likelihood.count", T::integer, "0", "nll, bound: the first N test images (0: all)", {}, 0.0});
+  schema.add({"likelihood.repeats", T::integer, "1", "nll, bound: dequantizations per image (the reference uses 5)",
+              {}, 1.0});
+  schema.add({"likelihood.batch_size", T::integer, "64", "nll, bound: images per batch", {}, 1.0});
+  schema.add({"likelihood.divergence", T::choice, "rademacher", "nll: the divergence estimator",
+              {"rademacher", "gaussian", "exact"}});
+  schema.add({"likelihood.rtol", T::number, "1e-5", "nll: RK45 relative tolerance", {}, 0.0, true});
+  schema.add({"likelihood.atol", T::number, "1e-5", "nll: RK45 absolute tolerance", {}, 0.0, true});
+  schema.add({"likelihood.eps", T::number, "0", "nll, bound: smallest time (0: the checkpoint's objective.eps)", {}, 0.0});
+  schema.add({"bound.time_samples", T::integer, "1000", "bound: importance-sampled times per image", {}, 1.0});
+  schema.add({"distributed.timeout_s", T::number, "300", "abort the job when a collective waits longer", {}, 0.0, true});
+  declare_sampler_config(schema);
+}
+
+}  // namespace
+
+const ConfigSchema& evaluation_schema() {
+  static const ConfigSchema schema = [] {
+    ConfigSchema s;
+    declare_evaluation_config(s);
+    return s;
+  }();
+  return schema;
+}
+
+std::set<std::string> requested_metrics(const Config& config) {
+  static const std::set<std::string> known = {"fid", "is", "nll", "bound"};
+  std::set<std::string> metrics;
+  std::stringstream items(config.string("metrics"));
+  for (std::string item; std::getline(items, item, ',');) {
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (item.empty()) continue;
+    if (!known.count(item)) {
+      throw UserError(fmt::format("metrics: unknown metric '{}' (choose from fid, is, nll, bound)", item));
+    }
+    metrics.insert(item);
+  }
+  if (metrics.empty()) throw UserError("metrics: name at least one of fid, is, nll, bound");
+  return metrics;
+}
+
+LikelihoodEvaluationSettings likelihood_settings_from(const Config& config, double training_eps) {
+  const std::set<std::string> metrics = requested_metrics(config);
+  LikelihoodEvaluationSettings settings;
+  settings.count = config.integer("likelihood.count");
+  settings.repeats = config.integer("likelihood.repeats");
+  settings.batch_size = config.integer("likelihood.batch_size");
+  settings.nll = metrics.count("nll") > 0;
+  settings.bound = metrics.count("bound") > 0;
+  const double eps = config.number("likelihood.eps") > 0 ? config.number("likelihood.eps") : training_eps;
+  settings.ode.ode = {OdeMethod::rk45, config.number("likelihood.rtol"), config.number("likelihood.atol"), 0};
+  settings.ode.divergence = parse_divergence_method(config.string("likelihood.divergence"));
+  settings.ode.eps = eps;
+  settings.dsm.eps = eps;
+  settings.dsm.time_samples = config.integer("bound.time_samples");
+  settings.seed = static_cast<std::uint64_t>(config.integer("seed"));
+  return settings;
+}
+
+}  // namespace scorch::evaluation

@@ -1,0 +1,182 @@
+#include "evaluation/evaluation_report.h"
+
+#include "common/durable_file.h"
+#include "evaluation/svg_plot.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <utility>
+
+namespace scorch::evaluation {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+// Checkpoint paths need not be UTF-8, and a finished evaluation should not be
+// lost to a type_error when its report is dumped.
+std::string dumped(const json& value, int indent = -1) {
+  return value.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+// NaN would print as "nan" in the table, so only finite numbers count.
+std::optional<double> metric(const json& record, const std::string& name) {
+  const auto metrics = record.find("metrics");
+  if (metrics == record.end() || !metrics->is_object()) return std::nullopt;
+  const auto value = metrics->find(name);
+  if (value == metrics->end() || !value->is_number()) return std::nullopt;
+  const double number = value->get<double>();
+  if (!std::isfinite(number)) return std::nullopt;
+  return number;
+}
+
+bool any_has(const std::vector<json>& records, const std::string& name) {
+  return std::any_of(records.begin(), records.end(), [&](const json& r) { return metric(r, name).has_value(); });
+}
+
+std::int64_t step_of(const json& record) {
+  const auto step = record.find("step");
+  return step != record.end() && step->is_number() ? step->get<std::int64_t>() : 0;
+}
+
+std::string text_of(const json& record, const char* key) {
+  const auto text = record.find(key);
+  return text != record.end() && text->is_string() ? text->get<std::string>() : std::string();
+}
+
+// A "|" inside a cell would end it.
+std::string table_cell(const std::string& text) {
+  std::string out;
+  for (const char c : text) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
+// A table column: its header, the metric it shows and the metric after "±".
+struct Column {
+  std::string header, value, spread;
+  int decimals;
+};
+
+const std::vector<Column>& all_columns() {
+  static const std::vector<Column> columns = {{"FID", "fid", "", 2},
+                                              {"IS", "is", "is_std", 2},
+                                              {"NLL (bits/dim)", "nll_bpd", "nll_bpd_ci95", 3},
+                                              {"bound (bits/dim)", "bound_bpd", "bound_bpd_ci95", 3},
+                                              {"sampling NFE", "sample_nfe", "", 1},
+                                              {"NLL NFE", "nll_nfe", "", 1}};
+  return columns;
+}
+
+std::string cell(const json& record, const Column& column) {
+  const auto value = metric(record, column.value);
+  if (!value) return "–";
+  const auto spread = column.spread.empty() ? std::nullopt : metric(record, column.spread);
+  if (spread) return fmt::format("{:.{}f} ± {:.{}f}", *value, column.decimals, *spread, column.decimals);
+  return fmt::format("{:.{}f}", *value, column.decimals);
+}
+
+std::string settings_section(const json& settings) {
+  std::string md;
+  for (const auto& [key, value] : settings.items()) {
+    md += fmt::format("- {}: {}\n", key, value.is_string() ? value.get<std::string>() : dumped(value));
+  }
+  return md.empty() ? md : md + "\n";
+}
+
+std::string table(const std::vector<json>& records, const std::vector<Column>& columns) {
+  std::string header = "| step | checkpoint |", rule = "|---:|---|";
+  for (const Column& column : columns) {
+    header += " " + column.header + " |";
+    rule += "---:|";
+  }
+  std::string md = header + "\n" + rule + "\n";
+  for (const json& record : records) {
+    const std::string file = std::filesystem::path(text_of(record, "checkpoint")).filename().string();
+    md += fmt::format("| {} | {} |", step_of(record), table_cell(file));
+    for (const Column& column : columns) md += " " + cell(record, column) + " |";
+    md += "\n";
+  }
+  return md;
+}
+
+std::string plots_section(const std::vector<std::string>& plots) {
+  if (plots.empty()) return "";
+  std::string md = "\n## Plots\n\n";
+  for (const std::string& plot : plots) {
+    md += fmt::format("![{}]({})\n\n", std::filesystem::path(plot).stem().string(), plot);
+  }
+  return md;
+}
+
+std::string samples_section(const std::vector<json>& records) {
+  std::string md;
+  for (auto record = records.rbegin(); record != records.rend(); ++record) {
+    const std::string grid = text_of(*record, "grid");
+    if (!grid.empty()) md += fmt::format("![step {}]({})\n\n", step_of(*record), grid);
+  }
+  return md.empty() ? md : "\n## Samples\n\nMost recent first.\n\n" + md;
+}
+
+PlotSeries series_of(const std::vector<json>& records, const std::string& name, const std::string& label) {
+  PlotSeries series{label, {}, {}};
+  for (const json& record : records) {
+    if (const auto value = metric(record, name)) {
+      series.x.push_back(static_cast<double>(step_of(record)));
+      series.y.push_back(*value);
+    }
+  }
+  return series;
+}
+
+// Writes the plots and returns their paths relative to `directory`.
+std::vector<std::string> write_plots(const std::filesystem::path& directory, const std::vector<json>& records) {
+  std::vector<std::string> plots;
+  const auto plot = [&](const std::string& name, const std::string& y_label, std::vector<PlotSeries> series) {
+    std::filesystem::create_directories(directory / "plots");
+    const std::string relative = "plots/" + name + ".svg";
+    write_line_plot((directory / relative).string(),
+                    {y_label + " by training step", "training step", y_label, std::move(series)});
+    plots.push_back(relative);
+  };
+  if (any_has(records, "fid")) plot("fid", "FID", {series_of(records, "fid", "FID")});
+  if (any_has(records, "is")) plot("is", "Inception Score", {series_of(records, "is", "IS")});
+  std::vector<PlotSeries> bits;
+  if (any_has(records, "nll_bpd")) bits.push_back(series_of(records, "nll_bpd", "ODE NLL"));
+  if (any_has(records, "bound_bpd")) bits.push_back(series_of(records, "bound_bpd", "DSM bound"));
+  if (!bits.empty()) plot("bits_per_dim", "bits/dim", std::move(bits));
+  return plots;
+}
+
+}  // namespace
+
+ReportFiles write_evaluation_report(const std::string& directory, const nlohmann::ordered_json& settings,
+                                    std::vector<nlohmann::ordered_json> records) {
+  std::stable_sort(records.begin(), records.end(), [](const json& a, const json& b) {
+    return std::make_pair(step_of(a), text_of(a, "checkpoint")) < std::make_pair(step_of(b), text_of(b, "checkpoint"));
+  });
+  const std::filesystem::path root(directory);
+  std::filesystem::create_directories(root);
+  ReportFiles files{(root / "report.json").string(), (root / "report.md").string(), {}};
+
+  json report = json::object();
+  report["settings"] = settings;
+  report["checkpoints"] = records;
+  write_text_file_atomically(files.json, dumped(report, 2) + "\n");
+
+  const std::vector<std::string> plots = write_plots(root, records);
+  std::vector<Column> columns;
+  for (const Column& column : all_columns()) {
+    if (any_has(records, column.value)) columns.push_back(column);
+  }
+  write_text_file_atomically(files.markdown, "# scorch evaluation report\n\n" + settings_section(settings) +
+                                                 table(records, columns) + plots_section(plots) +
+                                                 samples_section(records));
+  for (const std::string& plot : plots) files.plots.push_back((root / plot).string());
+  return files;
+}
+
+}  // namespace scorch::evaluation

@@ -1,0 +1,37 @@
+#pragma once
+// The report of `scorch evaluate`, written into one directory:
+//   report.json  {"settings": ..., "checkpoints": [records sorted by step]}
+//   report.md    settings, a table with a row per checkpoint, the plots and
+//                the sample grids (most recent first)
+//   plots/fid.svg, plots/is.svg         the metric against the training step
+//   plots/bits_per_dim.svg              ODE NLL and DSM bound together: one
+//                                       series each, whichever are present
+//                                       (there is no nll_bpd.svg/bound_bpd.svg)
+// A record is one evaluated checkpoint:
+//   {"checkpoint": PATH, "step": N, "grid": "grids/x.png" (optional, relative to the directory),
+//    "metrics": {"fid", "is", "is_std", "nll_bpd", "nll_bpd_ci95", "bound_bpd", "bound_bpd_ci95",
+//                "sample_nfe", "nll_nfe"}}
+// where any metric may be absent. Non-finite metric values count as absent in
+// the table and plots (report.json keeps the records as given, where JSON
+// writes them as null). Table columns appear only for metrics some record has.
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace scorch::evaluation {
+
+// Paths of the files written: directory/report.json, directory/report.md and
+// directory/plots/<name>.svg.
+struct ReportFiles {
+  std::string json, markdown;
+  std::vector<std::string> plots;
+};
+
+// Sorts the records by step (ties by checkpoint path), creates `directory` as
+// needed and writes every file atomically. `settings` (an object describing
+// the evaluation) is copied into report.json and listed in report.md.
+ReportFiles write_evaluation_report(const std::string& directory, const nlohmann::ordered_json& settings,
+                                    std::vector<nlohmann::ordered_json> records);
+
+}  // namespace scorch::evaluation

@@ -1,0 +1,72 @@
+#include "launch/checkpoint_model.h"
+
+#include "common/user_error.h"
+#include "launch/config_schema.h"
+#include "models/model_config.h"
+#include "models/module_state.h"
+#include "models/score_model.h"
+#include "models/score_model_config.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <sstream>
+
+namespace scorch::launch {
+namespace {
+
+// The checkpoints directory of a run directory, or the directory itself.
+std::optional<trainer::CheckpointDirectory> checkpoint_directory(const std::string& path) {
+  for (const std::string& directory : {path + "/checkpoints", path}) {
+    trainer::CheckpointDirectory candidate(directory, 1, 0);
+    if (candidate.has_checkpoints()) return candidate;
+  }
+  return std::nullopt;
+}
+
+std::string trimmed(const std::string& text) {
+  const std::size_t first = text.find_first_not_of(" \t");
+  const std::size_t last = text.find_last_not_of(" \t");
+  return first == std::string::npos ? "" : text.substr(first, last - first + 1);
+}
+
+}  // namespace
+
+CheckpointModel load_checkpoint_model(const std::string& path, const std::string& weights) {
+  trainer::Checkpoint checkpoint = trainer::read_checkpoint(path);
+  Config config = Config::load_string(full_schema(), checkpoint.state.config_yaml, {}, path + " (config)");
+  std::shared_ptr<const models::Sde> sde = models::make_model_sde(config);
+  std::shared_ptr<models::ScoreModel> model = models::make_score_model(config, sde);
+  const auto& tensors = weights == "ema" ? checkpoint.ema : checkpoint.model;
+  models::load_parameters(*model, tensors, fmt::format("{}: the {} weights", path, weights));
+  model->eval();
+  return {path, checkpoint.state, std::move(config), std::move(sde), std::move(model)};
+}
+
+std::string resolve_checkpoint(const std::string& path) {
+  if (!std::filesystem::is_directory(path)) return path;
+  if (const auto directory = checkpoint_directory(path)) {
+    if (auto latest = directory->latest()) return *latest;
+  }
+  throw UserError(path + ": a directory without checkpoints (expected a run directory or a checkpoint file)");
+}
+
+std::vector<std::string> list_checkpoints(const std::string& directory_or_list) {
+  if (std::filesystem::is_directory(directory_or_list)) {
+    const auto directory = checkpoint_directory(directory_or_list);
+    if (!directory || directory->files().empty()) {
+      throw UserError(directory_or_list + ": a directory without checkpoint_*.h5 files");
+    }
+    return directory->files();
+  }
+  std::vector<std::string> paths;
+  std::stringstream items(directory_or_list);
+  for (std::string item; std::getline(items, item, ',');) {
+    if (!trimmed(item).empty()) paths.push_back(resolve_checkpoint(trimmed(item)));
+  }
+  if (paths.empty()) throw UserError("no checkpoints given (a run directory or a comma-separated list of files)");
+  return paths;
+}
+
+}  // namespace scorch::launch

@@ -1,0 +1,145 @@
+// `scorch evaluate` end to end on a tiny VP model of 8×8 images: the same
+// metrics from 1 and 2 ranks, resumption after a kill, and one-line errors.
+#include "cli_support.h"
+#include "data_test_support.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace scorch::testing {
+namespace {
+
+struct Fixture {
+  std::string data, run, classifier;
+};
+
+// A VP model with checkpoints at steps 2 and 4, and a classifier, on quadrant images.
+const Fixture& fixture() {
+  static const Fixture made = [] {
+    Fixture f{write_quadrant_dataset("evaluate_data.h5", 200), temp_path("evaluate_run"), temp_path("evaluate_classifier.h5")};
+    std::filesystem::remove_all(f.run);
+    const std::string config = temp_path("evaluate_train.yaml");
+    std::ofstream(config) << "sde: {name: vp}\nobjective: {kind: sde}\n"
+                             "model: {name: mlp, input_shape: [1, 8, 8], mlp: {hidden: [32]}}\n"
+                          << "data: {train: " << f.data << "}\n"
+                          << "train: {steps: 4, batch_size: 8}\ncheckpoint: {every: 2}\n";
+    EXPECT_EQ(run_scorch("train --config " + config + " --workdir " + f.run).exit_code, 0);
+    EXPECT_EQ(run_scorch("train-classifier --data " + f.data + " --out " + f.classifier + " --epochs 1 --batch-size 32")
+                  .exit_code,
+              0);
+    return f;
+  }();
+  return made;
+}
+
+std::string write_eval_config(const std::string& name, const std::string& extra = "") {
+  const Fixture& f = fixture();
+  const std::string path = temp_path(name + ".yaml");
+  std::ofstream(path) << "checkpoints: " << f.run << "\n"
+                      << "metrics: fid,is,nll,bound\n"
+                         "samples: {count: 24, sampler: ode, grid: 16}\n"
+                         "sampler: {batch_size: 8, ode: {rtol: 1e-3, atol: 1e-3}}\n"
+                      << "features: {extractor: " << f.classifier << ", reference: " << f.data << ", batch_size: 16}\n"
+                      << "likelihood: {data: " << f.data << ", count: 12, batch_size: 5, rtol: 1e-3, atol: 1e-3}\n"
+                      << "bound: {time_samples: 20}\n"
+                      << extra;
+  return path;
+}
+
+nlohmann::json read_report(const std::string& directory) {
+  std::ifstream in(directory + "/report.json");
+  return nlohmann::json::parse(in);
+}
+
+void expect_same_metrics(const nlohmann::json& a, const nlohmann::json& b, double relative) {
+  ASSERT_EQ(a["checkpoints"].size(), b["checkpoints"].size());
+  for (std::size_t i = 0; i < a["checkpoints"].size(); ++i) {
+    const nlohmann::json& ma = a["checkpoints"][i]["metrics"];
+    const nlohmann::json& mb = b["checkpoints"][i]["metrics"];
+    ASSERT_EQ(ma.size(), mb.size());
+    for (const auto& [key, value] : ma.items()) {
+      const double x = value.get<double>(), y = mb[key].get<double>();
+      EXPECT_NEAR(x, y, relative * std::max(1.0, std::abs(x))) << "checkpoint " << i << " " << key;
+    }
+  }
+}
+
+TEST(EvaluateCli, OneAndTwoRanksGiveTheSameReport) {
+  const std::string config = write_eval_config("evaluate_ranks");
+  const std::string one = temp_path("evaluate_one"), two = temp_path("evaluate_two");
+  std::filesystem::remove_all(one);
+  std::filesystem::remove_all(two);
+  const CliRun single = run_scorch("evaluate --config " + config + " --report " + one, "OMP_NUM_THREADS=1");
+  ASSERT_EQ(single.exit_code, 0) << single.err;
+  const CliRun pair = run_scorch("evaluate --config " + config + " --report " + two, mpirun(2));
+  ASSERT_EQ(pair.exit_code, 0) << pair.err;
+
+  const nlohmann::json report = read_report(one);
+  ASSERT_EQ(report["checkpoints"].size(), 2u);
+  EXPECT_EQ(report["checkpoints"][0]["step"], 2);
+  EXPECT_EQ(report["checkpoints"][1]["step"], 4);
+  const nlohmann::json& metrics = report["checkpoints"][1]["metrics"];
+  for (const char* key : {"fid", "is", "is_std", "nll_bpd", "nll_bpd_ci95", "bound_bpd", "sample_nfe", "nll_nfe"}) {
+    EXPECT_TRUE(metrics.contains(key)) << key;
+  }
+  EXPECT_GT(metrics["fid"].get<double>(), 0.0);
+  EXPECT_GE(metrics["is"].get<double>(), 1.0);
+  EXPECT_LE(metrics["is"].get<double>(), 4.0);  // four classes
+  EXPECT_GT(metrics["nll_bpd"].get<double>(), 0.0);
+  expect_same_metrics(report, read_report(two), 1e-6);
+  EXPECT_TRUE(std::filesystem::exists(one + "/report.md"));
+  EXPECT_TRUE(std::filesystem::exists(one + "/plots/fid.svg"));
+  EXPECT_TRUE(std::filesystem::exists(one + "/grids/checkpoint_00000004.png"));
+}
+
+TEST(EvaluateCli, AKilledEvaluationResumesWithTheSameResult) {
+  const std::string config = write_eval_config("evaluate_resume");
+  const std::string straight = temp_path("evaluate_straight"), resumed = temp_path("evaluate_resumed");
+  std::filesystem::remove_all(straight);
+  std::filesystem::remove_all(resumed);
+  ASSERT_EQ(run_scorch("evaluate --config " + config + " --report " + straight).exit_code, 0);
+
+  // Kill -9 once the first checkpoint's samples are recorded, then run again.
+  const std::string marker = resumed + "/units/checkpoint_00000002.samples.json";
+  const std::string script = std::string(SCORCH_BINARY) + " evaluate --config " + config + " --report " + resumed +
+                             " 2>/dev/null & pid=$!; while [ ! -e " + marker +
+                             " ]; do sleep 0.05; done; kill -9 $pid; wait $pid; exit 0";
+  ASSERT_EQ(std::system(("bash -c '" + script + "'").c_str()), 0);
+  EXPECT_FALSE(std::filesystem::exists(resumed + "/report.json"));
+  const CliRun again = run_scorch("evaluate --config " + config + " --report " + resumed);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("finished earlier"), std::string::npos) << again.err;
+  expect_same_metrics(read_report(straight), read_report(resumed), 1e-12);
+
+  // Changed settings invalidate the finished units instead of reusing them.
+  const CliRun changed = run_scorch("evaluate --config " + config + " --report " + resumed + " --set samples.count=16");
+  ASSERT_EQ(changed.exit_code, 0) << changed.err;
+  EXPECT_EQ(changed.err.find("finished earlier"), std::string::npos) << changed.err;
+}
+
+TEST(EvaluateCli, BadInputGivesOneLineErrors) {
+  const std::string report = " --report " + temp_path("evaluate_bad");
+  const std::string npz = std::string(SCORCH_SOURCE_DIR) + "/tests/fixtures/npz/stats.npz";
+  const std::string other_shape = write_indexed_dataset("evaluate_rgb.h5", 20, 3, 8);
+  expect_one_error_line(
+      run_scorch("evaluate --config " + write_eval_config("bad1") + report + " --set features.extractor=/nonexistent.pt"),
+      "no such feature extractor");
+  expect_one_error_line(
+      run_scorch("evaluate --config " + write_eval_config("bad2") + report + " --set features.reference=" + npz),
+      "feature dimensions differ");
+  expect_one_error_line(run_scorch("evaluate --config " + write_eval_config("bad3") + report +
+                                   " --set metrics=nll --set likelihood.data=" + other_shape),
+                        "the model of");
+  expect_one_error_line(run_scorch("evaluate --config " + write_eval_config("bad4") + report + " --set metrics=fid,kid"),
+                        "unknown metric 'kid'");
+  expect_one_error_line(run_scorch("evaluate --config " + write_eval_config("bad5") + report + " --checkpoints " +
+                                   temp_path("no_such_run")),
+                        "no_such_run");
+}
+
+}  // namespace
+}  // namespace scorch::testing
