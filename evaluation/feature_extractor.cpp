@@ -22,11 +22,12 @@ bool starts_with_hdf5_signature(const std::string& path) {
 
 }  // namespace
 
-ExtractorDimensions probe_extractor(FeatureExtractor& extractor, const std::vector<std::int64_t>& image_shape) {
+ExtractorDimensions probe_extractor(FeatureExtractor& extractor, const std::vector<std::int64_t>& image_shape,
+                                    const FeatureRequest& request) {
   std::vector<std::int64_t> batch_shape = {1};
   batch_shape.insert(batch_shape.end(), image_shape.begin(), image_shape.end());
-  const ExtractedFeatures out = extractor.extract(at::zeros(batch_shape, at::kByte), {true, true});
-  return {out.features.size(1), out.log_probabilities.size(1)};
+  const ExtractedFeatures out = extractor.extract(at::zeros(batch_shape, at::kByte), request);
+  return {request.features ? out.features.size(1) : 0, request.log_probabilities ? out.log_probabilities.size(1) : 0};
 }
 
 std::unique_ptr<FeatureExtractor> load_feature_extractor(const std::string& path, const at::Device& device) {

@@ -34,12 +34,14 @@ class FeatureExtractor {
 };
 
 struct ExtractorDimensions {
-  std::int64_t features = 0;
-  std::int64_t classes = 0;
+  std::int64_t features = 0;  // 0 when not requested
+  std::int64_t classes = 0;   // 0 when not requested
 };
 // Runs one blank image of `image_shape` [C, H, W] through the extractor, which
-// both reports its output sizes and checks that it accepts such images.
-ExtractorDimensions probe_extractor(FeatureExtractor& extractor, const std::vector<std::int64_t>& image_shape);
+// both reports the sizes of the requested outputs and checks that it accepts
+// such images (a module without class outputs still serves FID alone).
+ExtractorDimensions probe_extractor(FeatureExtractor& extractor, const std::vector<std::int64_t>& image_shape,
+                                    const FeatureRequest& request = {true, true});
 
 // A classifier file (HDF5 from `scorch train-classifier`) or a TorchScript
 // module (anything else), run on `device`.

@@ -20,7 +20,7 @@ ImageFeatureSummary summarise_image_file(const std::string& path, FeatureExtract
   const data::DatasetShape shape = file.shape();
   if (limit > shape.count) throw UserError(fmt::format("{}: asked for {} images, the file holds {}", path, limit, shape.count));
   const std::int64_t count = limit > 0 ? limit : shape.count;
-  const ExtractorDimensions dimensions = probe_extractor(extractor, {shape.channels, shape.height, shape.width});
+  const ExtractorDimensions dimensions = probe_extractor(extractor, {shape.channels, shape.height, shape.width}, request);
 
   std::optional<FeatureMoments> moments;
   std::optional<InceptionScoreAccumulator> inception;

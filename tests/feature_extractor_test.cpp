@@ -49,6 +49,19 @@ TEST(TorchScriptExtractor, FollowsTheInceptionPortCallingConvention) {
   }
 }
 
+TEST(TorchScriptExtractor, AModuleWithoutClassOutputsStillServesFid) {
+  torch::jit::Module module("FeaturesOnly");
+  module.define(R"(
+def forward(self, img, return_features: bool = False):
+    return img.float().mean(dim=[2, 3])
+)");
+  const std::string path = testing::temp_path("features_only.pt");
+  module.save(path);
+  const auto extractor = load_feature_extractor(path, at::kCPU);
+  EXPECT_EQ(probe_extractor(*extractor, {3, 4, 4}, {true, false}).features, 3);
+  EXPECT_THROW(probe_extractor(*extractor, {3, 4, 4}, {true, true}), UserError);  // no no_output_bias flag
+}
+
 TEST(TorchScriptExtractor, BadFilesAndBadInputsAreUserErrors) {
   EXPECT_THROW(load_feature_extractor(testing::temp_path("missing.pt"), at::kCPU), UserError);
   const std::string garbage = testing::temp_path("garbage.pt");
