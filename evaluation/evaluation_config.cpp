@@ -1,12 +1,12 @@
 #include "evaluation/evaluation_config.h"
 
 #include "common/config.h"
+#include "common/text_list.h"
 #include "common/user_error.h"
 #include "evaluation/sampler_config.h"
 
 #include <fmt/format.h>
 
-#include <sstream>
 
 namespace scorch::evaluation {
 namespace {
@@ -57,11 +57,7 @@ const ConfigSchema& evaluation_schema() {
 std::set<std::string> requested_metrics(const Config& config) {
   static const std::set<std::string> known = {"fid", "is", "nll", "bound"};
   std::set<std::string> metrics;
-  std::stringstream items(config.string("metrics"));
-  for (std::string item; std::getline(items, item, ',');) {
-    item.erase(0, item.find_first_not_of(" \t"));
-    item.erase(item.find_last_not_of(" \t") + 1);
-    if (item.empty()) continue;
+  for (const std::string& item : split_comma_list(config.string("metrics"))) {
     if (!known.count(item)) {
       throw UserError(fmt::format("metrics: unknown metric '{}' (choose from fid, is, nll, bound)", item));
     }

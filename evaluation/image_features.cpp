@@ -4,11 +4,11 @@
 #include "common/progress.h"
 #include "common/user_error.h"
 #include "data/dataset_file.h"
+#include "evaluation/rank_batches.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
-#include <numeric>
 
 namespace scorch::evaluation {
 
@@ -27,19 +27,13 @@ ImageFeatureSummary summarise_image_file(const std::string& path, FeatureExtract
   if (request.features) moments.emplace(dimensions.features);
   if (request.log_probabilities) inception.emplace(dimensions.classes, count);
 
-  const std::int64_t batches = (count + batch_size - 1) / batch_size;
   ProgressMeter progress("features " + path, count, "images");
-  for (std::int64_t batch = communicator.rank(); batch < batches; batch += communicator.world_size()) {
-    const std::int64_t start = batch * batch_size, size = std::min(batch_size, count - start);
-    const ExtractedFeatures out = extractor.extract(file.read_images(start, size), request);
+  for (const IndexBatch& batch : rank_batches(count, batch_size, communicator.rank(), communicator.world_size())) {
+    const ExtractedFeatures out = extractor.extract(file.read_images(batch.first, batch.size), request);
     if (moments) moments->add(out.features);
-    if (inception) {
-      std::vector<std::int64_t> indices(static_cast<std::size_t>(size));
-      std::iota(indices.begin(), indices.end(), start);
-      inception->add(out.log_probabilities, indices);
-    }
+    if (inception) inception->add(out.log_probabilities, batch.indices());
     // Rank 0 sees its own share; scaled, that is the job's progress.
-    progress.update(std::min(count, (start + size) * communicator.world_size()));
+    progress.update(std::min(count, (batch.first + batch.size) * communicator.world_size()));
   }
 
   ImageFeatureSummary summary;

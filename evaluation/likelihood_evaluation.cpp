@@ -6,12 +6,12 @@
 #include "common/user_error.h"
 #include "data/dataset_file.h"
 #include "evaluation/bits_per_dim.h"
+#include "evaluation/rank_batches.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
 #include <cmath>
-#include <numeric>
 
 namespace scorch::evaluation {
 namespace {
@@ -50,14 +50,13 @@ LikelihoodEvaluation evaluate_likelihood(const std::string& data_path, const mod
 
   Sums nll_sums, bound_sums;
   double evaluations = 0.0;
-  const std::int64_t batches = (count + settings.batch_size - 1) / settings.batch_size;
   ProgressMeter progress("likelihood " + data_path, count * settings.repeats, "solves");
   std::int64_t done = 0;
-  for (std::int64_t batch = communicator.rank(); batch < batches; batch += communicator.world_size()) {
-    const std::int64_t start = batch * settings.batch_size, size = std::min(settings.batch_size, count - start);
-    std::vector<std::int64_t> indices(static_cast<std::size_t>(size));
-    std::iota(indices.begin(), indices.end(), start);
-    const at::Tensor pixels = file.read_images(start, size);
+  for (const IndexBatch& batch :
+       rank_batches(count, settings.batch_size, communicator.rank(), communicator.world_size())) {
+    const std::int64_t size = batch.size;
+    const std::vector<std::int64_t> indices = batch.indices();
+    const at::Tensor pixels = file.read_images(batch.first, size);
     at::Tensor nll_bpd = at::zeros({size}, at::kDouble), bound_bpd = at::zeros({size}, at::kDouble);
     for (std::int64_t repeat = 0; repeat < settings.repeats; ++repeat) {
       const RandomKey key{settings.seed, RandomPurpose::dequantization, static_cast<std::uint64_t>(repeat)};

@@ -1,9 +1,13 @@
 #include "evaluation/sample_file.h"
 
+#include "common/user_error.h"
 #include "data/dataset_file.h"
+#include "data/image_grid.h"
 #include "data/tensor_archive.h"
 
 #include <ATen/ATen.h>
+
+#include <algorithm>
 
 namespace scorch::evaluation {
 
@@ -24,6 +28,12 @@ void write_sample_file(const std::string& path, const at::Tensor& samples, data:
   writer.set_text_attribute("range", data::to_string(range));
   for (const auto& [name, value] : attributes) writer.set_text_attribute(name, value);
   writer.finish();
+}
+
+void write_sample_grid(const std::string& path, const at::Tensor& samples, data::PixelRange range, std::int64_t count) {
+  if (samples.dim() != 4) throw UserError("a sample grid needs image samples [C, H, W]; this model draws vectors");
+  const std::int64_t shown = std::min(count, samples.size(0));
+  data::write_image_grid(path, data::range_to_pixels(samples.slice(0, 0, shown), range));
 }
 
 }  // namespace scorch::evaluation

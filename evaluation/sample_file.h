@@ -16,4 +16,8 @@ namespace scorch::evaluation {
 void write_sample_file(const std::string& path, const at::Tensor& samples, data::PixelRange range, bool with_float,
                        const std::map<std::string, std::string>& attributes);
 
+// A PNG grid of the first `count` image samples (in the model's range);
+// UserError for vector samples.
+void write_sample_grid(const std::string& path, const at::Tensor& samples, data::PixelRange range, std::int64_t count);
+
 }  // namespace scorch::evaluation

@@ -2,7 +2,7 @@
 
 #include "common/communicator.h"
 #include "common/progress.h"
-#include "common/random_stream.h"
+#include "evaluation/rank_batches.h"
 #include "common/user_error.h"
 
 #include <ATen/ATen.h>
@@ -26,7 +26,6 @@ GeneratedSamples generate_samples(const BatchSampler& sampler, std::int64_t coun
   if (count < 1) throw UserError(fmt::format("the number of samples must be positive (got {})", count));
   if (batch_size < 1) throw UserError(fmt::format("the sampling batch size must be positive (got {})", batch_size));
   const int rank = communicator.rank(), world = communicator.world_size();
-  const std::int64_t batches = (count + batch_size - 1) / batch_size;
   std::int64_t example_numel = 1;
   for (std::int64_t n : example_shape) example_numel *= n;
 
@@ -35,9 +34,9 @@ GeneratedSamples generate_samples(const BatchSampler& sampler, std::int64_t coun
   double evaluations = 0.0;
   ProgressMeter progress(label, count, "images");
   std::int64_t done_here = 0;
-  for (std::int64_t k = rank; k < batches; k += world) {
-    const std::int64_t first = k * batch_size, size = std::min(batch_size, count - first);
-    const SampleBatch batch = sampler(index_range(first, size));
+  for (const IndexBatch& range : rank_batches(count, batch_size, rank, world)) {
+    const std::int64_t first = range.first, size = range.size;
+    const SampleBatch batch = sampler(range.indices());
     mine.emplace_back(first, batch.samples.detach().to(at::kCPU, at::kFloat).reshape({size, example_numel}));
     evaluations += batch.function_evaluations.sum().item<double>();
     done_here += size;

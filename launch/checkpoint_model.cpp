@@ -1,5 +1,6 @@
 #include "launch/checkpoint_model.h"
 
+#include "common/text_list.h"
 #include "common/user_error.h"
 #include "launch/config_schema.h"
 #include "models/model_config.h"
@@ -11,7 +12,6 @@
 #include <torch/torch.h>
 
 #include <filesystem>
-#include <sstream>
 
 namespace scorch::launch {
 namespace {
@@ -23,12 +23,6 @@ std::optional<trainer::CheckpointDirectory> checkpoint_directory(const std::stri
     if (candidate.has_checkpoints()) return candidate;
   }
   return std::nullopt;
-}
-
-std::string trimmed(const std::string& text) {
-  const std::size_t first = text.find_first_not_of(" \t");
-  const std::size_t last = text.find_last_not_of(" \t");
-  return first == std::string::npos ? "" : text.substr(first, last - first + 1);
 }
 
 }  // namespace
@@ -61,10 +55,7 @@ std::vector<std::string> list_checkpoints(const std::string& directory_or_list) 
     return directory->files();
   }
   std::vector<std::string> paths;
-  std::stringstream items(directory_or_list);
-  for (std::string item; std::getline(items, item, ',');) {
-    if (!trimmed(item).empty()) paths.push_back(resolve_checkpoint(trimmed(item)));
-  }
+  for (const std::string& item : split_comma_list(directory_or_list)) paths.push_back(resolve_checkpoint(item));
   if (paths.empty()) throw UserError("no checkpoints given (a run directory or a comma-separated list of files)");
   return paths;
 }

@@ -7,7 +7,7 @@
 #include "common/user_error.h"
 #include "data/content_hash.h"
 #include "data/dataset_file.h"
-#include "data/image_grid.h"
+#include "data/loader_config.h"
 #include "evaluation/evaluation_config.h"
 #include "evaluation/evaluation_report.h"
 #include "evaluation/frechet_distance.h"
@@ -148,10 +148,9 @@ class Evaluation {
       if (generated.samples.dim() != 4) throw UserError("fid and is need an image model; this model draws vectors");
       evaluation::write_sample_file(samples_path(stem), generated.samples, model.range, false,
                                     {{"checkpoint", loaded.path}, {"sampler", config_.string("samples.sampler")}});
-      const std::int64_t shown = std::min(config_.integer("samples.grid"), generated.samples.size(0));
-      if (shown > 0) {
-        data::write_image_grid(report_ + "/grids/" + stem + ".png",
-                               data::range_to_pixels(generated.samples.slice(0, 0, shown), model.range));
+      if (config_.integer("samples.grid") > 0) {
+        evaluation::write_sample_grid(report_ + "/grids/" + stem + ".png", generated.samples, model.range,
+                                      config_.integer("samples.grid"));
       }
     }
     const json values = {{"sample_nfe", generated.mean_function_evaluations}};
@@ -191,9 +190,10 @@ class Evaluation {
     }
     const evaluation::LikelihoodEvaluationSettings settings =
         evaluation::likelihood_settings_from(config_, loaded.config.number("objective.eps"));
-    const evaluation::SamplingModel model = evaluation::sampling_model_from(loaded.config, *loaded.model, loaded.sde);
-    const evaluation::LikelihoodEvaluation result = evaluation::evaluate_likelihood(
-        data_path, *loaded.sde, loaded.model->as_function(), model.range, settings, communicator_, communicator_.device());
+    const evaluation::LikelihoodEvaluation result =
+        evaluation::evaluate_likelihood(data_path, *loaded.sde, loaded.model->as_function(),
+                                        data::model_pixel_range(loaded.config), settings, communicator_,
+                                        communicator_.device());
     json values = json::object();
     if (result.nll) {
       values["nll_bpd"] = result.nll->mean;

@@ -3,7 +3,6 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/user_error.h"
-#include "data/image_grid.h"
 #include "evaluation/model_sampler.h"
 #include "evaluation/sample_file.h"
 #include "evaluation/sampler_config.h"
@@ -76,9 +75,7 @@ void run_sampling(SampleOptions options) {
       {"mean_function_evaluations", fmt::format("{}", generated.mean_function_evaluations)}};
   evaluation::write_sample_file(options.out, generated.samples, range, options.with_float, attributes);
   if (!options.grid.empty()) {
-    if (generated.samples.dim() != 4) throw UserError("--grid needs image samples [C, H, W]; this model draws vectors");
-    const std::int64_t shown = std::min(options.grid_count, options.count);
-    data::write_image_grid(options.grid, data::range_to_pixels(generated.samples.slice(0, 0, shown), range));
+    evaluation::write_sample_grid(options.grid, generated.samples, range, options.grid_count);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   log::info("wrote {} samples to {} (mean NFE {:.1f} per image, {:.1f} s)", options.count, options.out,

@@ -19,12 +19,13 @@ struct CliRun {
   std::string err;  // stderr
 };
 
-inline CliRun run_scorch(const std::string& args, const std::string& environment = "") {
+// Any shell command, with stderr captured separately.
+inline CliRun run_command(const std::string& shell_command) {
   // ctest runs test cases as parallel processes: each needs its own file.
   static int call = 0;
   const std::string err_path =
       ::testing::TempDir() + "scorch_cli_stderr_" + std::to_string(getpid()) + "_" + std::to_string(call++) + ".txt";
-  const std::string command = environment + " " + std::string(SCORCH_BINARY) + " " + args + " 2>" + err_path;
+  const std::string command = shell_command + " 2>" + err_path;
   CliRun run{-1, "", ""};
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return run;
@@ -37,6 +38,10 @@ inline CliRun run_scorch(const std::string& args, const std::string& environment
   run.err.assign(std::istreambuf_iterator<char>(err), {});
   std::remove(err_path.c_str());
   return run;
+}
+
+inline CliRun run_scorch(const std::string& args, const std::string& environment = "") {
+  return run_command(environment + " " + std::string(SCORCH_BINARY) + " " + args);
 }
 
 inline std::string config_path(const std::string& name) { return std::string(SCORCH_SOURCE_DIR) + "/configs/" + name + ".yaml"; }

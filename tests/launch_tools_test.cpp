@@ -17,29 +17,16 @@ namespace {
 
 std::string source(const std::string& relative) { return std::string(SCORCH_SOURCE_DIR) + "/" + relative; }
 
-CliRun run_shell(const std::string& command) {
-  const std::string err_path = temp_path("shell_stderr.txt");
-  CliRun run{-1, "", ""};
-  FILE* pipe = popen((command + " 2>" + err_path).c_str(), "r");
-  std::array<char, 4096> buffer{};
-  for (std::size_t n; (n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0;) run.out.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream err(err_path);
-  run.err.assign(std::istreambuf_iterator<char>(err), {});
-  return run;
-}
-
 TEST(ScorchMpirun, SetsThreadsFileLockingAndBindingAndRunsTheRanks) {
   const std::string wrapper = "SCORCH_BINARY=" + std::string(SCORCH_BINARY) + " NCCL_DEBUG=WARN " + source("launch/scorch-mpirun");
-  const CliRun dry = run_shell(wrapper + " -np 2 --threads 1 --dry-run -- config --keys");
+  const CliRun dry = run_command(wrapper + " -np 2 --threads 1 --dry-run -- config --keys");
   ASSERT_EQ(dry.exit_code, 0) << dry.err;
   for (const char* expected : {"-np 2", "OMP_NUM_THREADS=1", "HDF5_USE_FILE_LOCKING=FALSE", "-x NCCL_DEBUG", "config --keys"}) {
     EXPECT_NE(dry.out.find(expected), std::string::npos) << expected << " in " << dry.out;
   }
-  EXPECT_EQ(run_shell(wrapper + " -np 2 -- config --keys").exit_code, 0);
+  EXPECT_EQ(run_command(wrapper + " -np 2 -- config --keys").exit_code, 0);
   // Every rank sees the environment: run `env` as the "binary" and count.
-  const CliRun env = run_shell("SCORCH_BINARY=/usr/bin/env NCCL_DEBUG=WARN " + source("launch/scorch-mpirun") +
+  const CliRun env = run_command("SCORCH_BINARY=/usr/bin/env NCCL_DEBUG=WARN " + source("launch/scorch-mpirun") +
                                " -np 2 --threads 1 -- PROBE=1");
   ASSERT_EQ(env.exit_code, 0) << env.err;
   for (const char* variable : {"\nOMP_NUM_THREADS=1\n", "\nHDF5_USE_FILE_LOCKING=FALSE\n", "\nNCCL_DEBUG=WARN\n"}) {
@@ -48,7 +35,7 @@ TEST(ScorchMpirun, SetsThreadsFileLockingAndBindingAndRunsTheRanks) {
     EXPECT_EQ(count, 2u) << variable;
   }
 
-  const CliRun bad = run_shell(wrapper + " -np 0 -- config");
+  const CliRun bad = run_command(wrapper + " -np 0 -- config");
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("error: -np"), std::string::npos) << bad.err;
 }
