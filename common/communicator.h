@@ -26,6 +26,18 @@ class Communicator {
   // In place: every rank receives root's values.
   virtual void broadcast(at::Tensor& tensor, int root) = 0;
   virtual void barrier() = 0;
+
+  // An in-place sum over ranks that may still run when this returns (NCCL
+  // queues it on its own stream behind the work that produced the tensor).
+  // The tensor must stay alive and untouched until wait_for_started(). Every
+  // rank starts the same sequence. Backends without asynchronous collectives
+  // finish it here.
+  virtual void start_all_reduce_sum(at::Tensor& tensor) { all_reduce_sum(tensor); }
+  // Whether start_all_reduce_sum returns before the sum is done, so that
+  // starting sums during backward can overlap communication with compute.
+  virtual bool has_asynchronous_collectives() const { return false; }
+  // Returns once every sum started with start_all_reduce_sum has finished.
+  virtual void wait_for_started() {}
 };
 
 // The sum over ranks of `tensor` (any device, any layout), returned on the

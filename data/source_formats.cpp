@@ -74,7 +74,7 @@ at::Tensor read_idx_labels(const std::string& path) {
 }
 
 std::string find_with_optional_gz(const std::string& directory, const std::string& name) {
-  for (const std::string candidate : {name, name + ".gz"}) {
+  for (const std::string& candidate : {name, name + ".gz"}) {
     const auto path = std::filesystem::path(directory) / candidate;
     if (std::filesystem::exists(path)) return path.string();
   }

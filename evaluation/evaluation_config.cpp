@@ -1,6 +1,7 @@
 #include "evaluation/evaluation_config.h"
 
 #include "common/config.h"
+#include "common/distributed_keys.h"
 #include "common/text_list.h"
 #include "common/user_error.h"
 #include "evaluation/sampler_config.h"
@@ -39,7 +40,7 @@ void declare_evaluation_config(ConfigSchema& schema) {
   schema.add({"likelihood.atol", T::number, "1e-5", "nll: RK45 absolute tolerance", {}, 0.0, true});
   schema.add({"likelihood.eps", T::number, "0", "nll, bound: smallest time (0: the checkpoint's objective.eps)", {}, 0.0});
   schema.add({"bound.time_samples", T::integer, "1000", "bound: importance-sampled times per image", {}, 1.0});
-  schema.add({"distributed.timeout_s", T::number, "300", "abort the job when a collective waits longer", {}, 0.0, true});
+  declare_distributed_keys(schema);
   declare_sampler_config(schema);
 }
 

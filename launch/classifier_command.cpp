@@ -16,12 +16,12 @@ namespace {
 struct ClassifierOptions {
   std::string data, test, out;
   evaluation::ClassifierTrainingSettings settings;
-  double timeout_s = 300;
+  DistributedSettings distributed;
 };
 
 void run_train_classifier(const ClassifierOptions& options) {
   const auto started = std::chrono::steady_clock::now();
-  const auto communicator = make_job_communicator(options.timeout_s);
+  const auto communicator = make_job_communicator(options.distributed);
   evaluation::ClassifierTrainingResult result =
       evaluation::train_classifier(options.data, options.test, options.settings, *communicator, communicator->device());
   if (communicator->rank() != 0) return;
@@ -51,7 +51,7 @@ void add_train_classifier_command(CLI::App& app) {
   command->add_option("--batch-size", options->settings.batch_size, "global batch size (default 128)");
   command->add_option("--lr", options->settings.learning_rate, "Adam learning rate (default 1e-3)");
   command->add_option("--seed", options->settings.seed, "initialisation and shuffling seed (default 0)");
-  command->add_option("--timeout-s", options->timeout_s, "abort when a collective waits longer (default 300)");
+  add_distributed_options(*command, options->distributed);
   command->callback([options] { run_train_classifier(*options); });
 }
 

@@ -229,7 +229,7 @@ void run_evaluate(const EvaluateOptions& options) {
     throw UserError("no checkpoints: give --checkpoints DIR|LIST or `checkpoints:` in " + options.config);
   }
   const std::vector<std::string> checkpoints = list_checkpoints(config.string("checkpoints"));
-  const auto communicator = make_job_communicator(config.number("distributed.timeout_s"));
+  const auto communicator = make_job_communicator(distributed_settings_from(config));
   Evaluation evaluation(config, *communicator);
   std::vector<json> records;
   for (std::size_t i = 0; i < checkpoints.size(); ++i) {

@@ -17,11 +17,11 @@ namespace {
 struct FidOptions {
   std::string a, b, features;
   std::int64_t batch_size = 250;
-  double timeout_s = 300;
+  DistributedSettings distributed;
 };
 
 void run_fid(const FidOptions& options) {
-  const auto communicator = make_job_communicator(options.timeout_s);
+  const auto communicator = make_job_communicator(options.distributed);
   std::unique_ptr<evaluation::FeatureExtractor> extractor;
   if (!options.features.empty()) {
     extractor = evaluation::load_feature_extractor(options.features, communicator->device());
@@ -52,7 +52,7 @@ void add_fid_command(CLI::App& app) {
   fid->add_option("B", options->b, "the same for the other side")->required();
   fid->add_option("--features", options->features, "extractor for dataset-file arguments");
   fid->add_option("--batch-size", options->batch_size, "images per extractor call (default 250)");
-  fid->add_option("--timeout-s", options->timeout_s, "abort when a collective waits longer (default 300)");
+  add_distributed_options(*fid, options->distributed);
   fid->callback([options] { run_fid(*options); });
 }
 

@@ -139,6 +139,7 @@ const JobPlacement& initialise_job() {
   MPI_Comm node;
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, placement.rank, MPI_INFO_NULL, &node);
   MPI_Comm_rank(node, &placement.local_rank);
+  MPI_Comm_size(node, &placement.local_size);
   MPI_Comm_free(&node);
   log::set_rank(placement.rank, placement.world_size);
   return placement;

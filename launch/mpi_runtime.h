@@ -16,6 +16,7 @@ struct JobPlacement {
   int rank = 0;
   int world_size = 1;
   int local_rank = 0;  // rank among the processes on this node
+  int local_size = 1;  // processes on this node
   bool uses_mpi = false;
 };
 

@@ -46,7 +46,7 @@ void run_sampling(SampleOptions options) {
 
   const CheckpointModel loaded = load_checkpoint_model(options.checkpoint, options.weights);
   const Config& config = loaded.config;
-  const auto communicator = make_job_communicator(config.number("distributed.timeout_s"));
+  const auto communicator = make_job_communicator(distributed_settings_from(config));
   loaded.model->to(communicator->device());
 
   const evaluation::SamplingModel sampling_model = evaluation::sampling_model_from(config, *loaded.model, loaded.sde);

@@ -15,11 +15,11 @@ struct StatsOptions {
   std::string data, features, out;
   std::int64_t batch_size = 250;
   std::int64_t limit = 0;
-  double timeout_s = 300;
+  DistributedSettings distributed;
 };
 
 void run_stats(const StatsOptions& options) {
-  const auto communicator = make_job_communicator(options.timeout_s);
+  const auto communicator = make_job_communicator(options.distributed);
   const auto extractor = evaluation::load_feature_extractor(options.features, communicator->device());
   const evaluation::ImageFeatureSummary summary = evaluation::summarise_image_file(
       options.data, *extractor, {true, false}, *communicator, options.batch_size, options.limit);
@@ -44,7 +44,7 @@ void add_stats_command(CLI::App& app) {
   stats->add_option("--out", options->out, "output statistics file (.h5)")->required();
   stats->add_option("--batch-size", options->batch_size, "images per extractor call (default 250)");
   stats->add_option("--limit", options->limit, "use only the first N images (default: all)");
-  stats->add_option("--timeout-s", options->timeout_s, "abort when a collective waits longer (default 300)");
+  add_distributed_options(*stats, options->distributed);
   stats->callback([options] { run_stats(*options); });
 }
 

@@ -82,7 +82,7 @@ std::string default_workdir(const std::string& config_path) {
 void run_training(const TrainOptions& options) {
   const Config config = options.config.load();
   const trainer::TrainingSettings settings = trainer::training_settings_from(config);
-  const auto communicator = make_job_communicator(settings.timeout_seconds);
+  const auto communicator = make_job_communicator(settings.distributed);
   require_same_config_everywhere(*communicator, config);
 
   const std::string workdir = options.workdir.empty() ? default_workdir(options.config.path) : options.workdir;

@@ -3,6 +3,8 @@
 #include "data_test_support.h"
 
 #include <gtest/gtest.h>
+
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -159,7 +161,7 @@ TEST(Cli, DataConvertAndInfoOnFashionMnist) {
     EXPECT_EQ(report["valid"], true);
     EXPECT_EQ(report["label_histogram"]["9"], count / 10);
   }
-  std::system(("rm -rf " + out).c_str());
+  std::filesystem::remove_all(out);
 }
 
 // A writer's lock blocks readers unless HDF5_USE_FILE_LOCKING=FALSE, which scorch must honour.

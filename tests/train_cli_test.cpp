@@ -213,6 +213,15 @@ TEST(TrainCli, BadInputEndsEveryRankWithOneError) {
   }
 }
 
+TEST(TrainCli, AskingForCudaWithoutAGpuIsOneError) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "a GPU is visible";
+  const std::string config = write_config("cuda", 10);
+  expect_one_line_error(run_scorch("train --config " + config + " --workdir " + fresh_workdir("cuda") +
+                                   " --set distributed.device=cuda"),
+                        "device cuda (distributed.device, --device)");
+  expect_one_line_error(run_scorch("fid --device cuda " + config + " " + config), "device cuda (distributed.device, --device)");
+}
+
 TEST(TrainCli, AFailedCheckpointWriteKeepsThePreviousOne) {
   const std::string config = write_config("failed_write", 10);
   const std::string workdir = fresh_workdir("failed_write");

@@ -1,6 +1,7 @@
 #include "trainer/training_config.h"
 
 #include "common/config.h"
+#include "common/distributed_keys.h"
 #include "common/user_error.h"
 
 #include <fmt/format.h>
@@ -35,7 +36,7 @@ void declare_training_config(ConfigSchema& schema) {
   schema.add({"checkpoint.preview_images", T::integer, "0",
               "PNG grid of this many EMA samples beside each checkpoint, in previews/ (0: off)", {}, 0.0});
   schema.add({"distributed.bucket_mb", T::number, "25", "gradient all-reduce bucket size in MiB", {}, 0.0, true});
-  schema.add({"distributed.timeout_s", T::number, "300", "abort the job when a collective waits longer", {}, 0.0, true});
+  declare_distributed_keys(schema);
 }
 
 TrainingSettings training_settings_from(const Config& config) {
@@ -55,7 +56,7 @@ TrainingSettings training_settings_from(const Config& config) {
   s.checkpoint_keep = config.integer("checkpoint.keep");
   s.archive_every = config.integer("checkpoint.archive_every");
   s.bucket_bytes = static_cast<std::int64_t>(std::llround(config.number("distributed.bucket_mb") * (1 << 20)));
-  s.timeout_seconds = config.number("distributed.timeout_s");
+  s.distributed = distributed_settings_from(config);
   return s;
 }
 

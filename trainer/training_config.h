@@ -2,6 +2,7 @@
 // Config keys owned by the training loop (train.*, optim.*, ema.*,
 // checkpoint.*, distributed.*) and the settings struct they resolve to.
 #include "common/config_fwd.h"
+#include "common/distributed_keys.h"
 #include "trainer/adam.h"
 #include "trainer/ema.h"
 
@@ -26,7 +27,7 @@ struct TrainingSettings {
   std::int64_t checkpoint_keep = 3;
   std::int64_t archive_every = 0;  // 0: none
   std::int64_t bucket_bytes = 25 << 20;
-  double timeout_seconds = 300.0;
+  DistributedSettings distributed;
 };
 
 void declare_training_config(ConfigSchema& schema);
