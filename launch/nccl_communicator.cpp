@@ -11,6 +11,9 @@
 #include <nccl.h>
 
 #include <ATen/ATen.h>
+#ifdef SCORCH_WITH_NCCL
+#include <c10/cuda/CUDAStream.h>
+#endif
 #include <fmt/format.h>
 
 #include <chrono>
@@ -27,6 +30,17 @@ namespace {
 
 void check_cuda(cudaError_t status, const char* what) {
   if (status != cudaSuccess) fail(fmt::format("CUDA {} failed: {}", what, cudaGetErrorString(status)));
+}
+
+// The stream LibTorch queues this thread's kernels on (autograd's, inside backward).
+cudaStream_t current_stream(int device) {
+#ifdef SCORCH_WITH_NCCL
+  return c10::cuda::getCurrentCUDAStream(static_cast<c10::DeviceIndex>(device)).stream();
+#else
+  // The compile-only check against a CPU LibTorch, whose c10/cuda headers are incomplete; never run.
+  (void)device;
+  return cudaStreamLegacy;
+#endif
 }
 
 ncclDataType_t nccl_type(const at::Tensor& tensor) {
@@ -52,10 +66,12 @@ class NcclCommunicator final : public Communicator {
     const ncclResult_t status = ncclCommInitRank(&comm_, placement.world_size, id, placement.rank);
     if (status != ncclSuccess) fail(fmt::format("ncclCommInitRank failed: {}", ncclGetErrorString(status)));
     check_cuda(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
+    check_cuda(cudaEventCreateWithFlags(&produced_, cudaEventDisableTiming), "cudaEventCreate");
     barrier();
   }
 
   ~NcclCommunicator() override {
+    cudaEventDestroy(produced_);
     cudaStreamDestroy(stream_);
     ncclCommDestroy(comm_);
   }
@@ -75,6 +91,22 @@ class NcclCommunicator final : public Communicator {
                "ncclBroadcast");
     wait("broadcast");
   }
+
+  void start_all_reduce_sum(at::Tensor& tensor) override {
+    if (!tensor.is_cuda() || !tensor.is_contiguous()) throw std::logic_error("NCCL collectives need contiguous CUDA tensors");
+    // Ordered after the kernels that produced the tensor on the current (autograd's)
+    // stream, without stopping the host: backward keeps queueing work meanwhile.
+    check_cuda(cudaEventRecord(produced_, current_stream(device_)), "cudaEventRecord");
+    check_cuda(cudaStreamWaitEvent(stream_, produced_, 0), "cudaStreamWaitEvent");
+    check_nccl(ncclAllReduce(tensor.data_ptr(), tensor.data_ptr(), static_cast<std::size_t>(tensor.numel()),
+                             nccl_type(tensor), ncclSum, comm_, stream_),
+               "ncclAllReduce");
+  }
+
+  bool has_asynchronous_collectives() const override { return true; }
+
+  // The host waits for the communication stream, so any kernel queued after this sees the sums.
+  void wait_for_started() override { wait("bucket all-reduce"); }
 
   void barrier() override {
     // An all-reduce of one value on the device is a barrier that NCCL can time out.
@@ -130,6 +162,7 @@ class NcclCommunicator final : public Communicator {
   double timeout_seconds_;
   ncclComm_t comm_ = nullptr;
   cudaStream_t stream_ = nullptr;
+  cudaEvent_t produced_ = nullptr;
 };
 
 }  // namespace

@@ -114,6 +114,93 @@ TEST(GradientSynchronizer, BucketsFlattenAndRestoreEveryGradient) {
   for (std::size_t i = 0; i < parameters.size(); ++i) EXPECT_TRUE(at::equal(parameters[i].grad(), expected[i]));
 }
 
+// Like MirroredPairCommunicator, but claims asynchronous collectives (as NCCL
+// does) and records the size of every sum started, in order.
+class AsynchronousPairCommunicator final : public Communicator {
+ public:
+  int rank() const override { return 0; }
+  int world_size() const override { return 2; }
+  std::string backend() const override { return "async mirror"; }
+  void all_reduce_sum(at::Tensor& t) override { t.mul_(2); }
+  void all_reduce_max(at::Tensor&) override {}
+  void broadcast(at::Tensor&, int) override {}
+  void barrier() override {}
+  void start_all_reduce_sum(at::Tensor& t) override {
+    t.mul_(2);
+    started.push_back(t.numel());
+  }
+  bool has_asynchronous_collectives() const override { return true; }
+  void wait_for_started() override { ++waits; }
+  std::vector<std::int64_t> started;
+  int waits = 0;
+};
+
+// Two micro-batches through three linear layers; a fourth layer is used by the
+// first micro-batch only, and one parameter by neither.
+struct AccumulationCase {
+  torch::nn::Linear first{3, 4}, second{4, 5}, third{5, 2}, early_only{3, 2};
+  at::Tensor unused = at::zeros({6}).requires_grad_(true);
+  std::vector<at::Tensor> parameters() {
+    std::vector<at::Tensor> all = {unused};
+    for (auto* layer : {&early_only, &first, &second, &third}) {
+      all.push_back((*layer)->weight);
+      all.push_back((*layer)->bias);
+    }
+    return all;
+  }
+  void backward(int micro_batch) {
+    const at::Tensor x = random_tensor({8, 3}, 100 + micro_batch).to(at::kFloat);
+    at::Tensor out = third(torch::tanh(second(torch::tanh(first(x)))));
+    if (micro_batch == 0) out = out + early_only(x);
+    out.square().sum().backward();
+  }
+};
+
+TEST(GradientSynchronizer, OverlappedBackwardStartsBucketsInOrderAndSumsAccumulatedGradients) {
+  torch::manual_seed(5);
+  AccumulationCase model;
+  std::vector<at::Tensor> parameters = model.parameters();
+  model.backward(0);
+  model.backward(1);
+  std::vector<at::Tensor> expected;
+  for (const at::Tensor& p : parameters) expected.push_back(p.grad().defined() ? p.grad() * 2 : at::zeros_like(p));
+  for (at::Tensor& p : parameters) p.mutable_grad() = at::Tensor();
+
+  AsynchronousPairCommunicator pair;
+  {
+    GradientSynchronizer synchronizer(parameters, pair, /*bucket_bytes=*/1);  // one bucket per parameter
+    model.backward(0);  // accumulates locally, no collective
+    EXPECT_TRUE(pair.started.empty());
+    synchronizer.overlap_next_backward();
+    model.backward(1);
+    // During backward: the six parameters of the layers it ran, last layer first.
+    EXPECT_EQ(pair.started, (std::vector<std::int64_t>{2, 10, 5, 20, 4, 12}));
+    synchronizer.sum_gradients();
+    // Then the rest, still in bucket order: early_only's bias and weight, then the unused one.
+    EXPECT_EQ(pair.started, (std::vector<std::int64_t>{2, 10, 5, 20, 4, 12, 2, 6, 6}));
+    EXPECT_EQ(pair.waits, 1);
+    for (std::size_t i = 0; i < parameters.size(); ++i) {
+      EXPECT_TRUE(at::allclose(parameters[i].grad(), expected[i], 1e-6, 1e-7)) << "parameter " << i;
+    }
+  }
+  // The hooks left with the synchronizer: a later backward accumulates as usual.
+  const at::Tensor before = parameters[3].grad().clone();
+  model.backward(1);
+  EXPECT_EQ(pair.started.size(), 9u);
+  EXPECT_FALSE(at::equal(parameters[3].grad(), before));
+}
+
+TEST(GradientSynchronizer, BlockingBackendsSumOnlyAfterBackward) {
+  AccumulationCase model;
+  MirroredPairCommunicator pair;
+  GradientSynchronizer synchronizer(model.parameters(), pair, /*bucket_bytes=*/1);
+  synchronizer.overlap_next_backward();
+  model.backward(0);
+  EXPECT_EQ(pair.calls, 0);
+  synchronizer.sum_gradients();
+  EXPECT_EQ(pair.calls, 9);
+}
+
 TEST(GradientSynchronizer, ChecksumSeesAnyChange) {
   std::vector<at::Tensor> tensors = {random_tensor({3}, 1), random_tensor({2}, 2)};
   const double before = parameter_checksum(tensors);

@@ -141,6 +141,8 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
                                               positions.data_ptr<std::int64_t>() + positions.numel());
       const at::Tensor losses = run.objective.per_example_loss(score, batch.images.to(comm.device()), s.seed,
                                                                static_cast<std::uint64_t>(step), indices);
+      // Only the last micro-batch synchronises; its backward starts the bucket sums.
+      if (m + 1 == s.micro_batches) gradients.overlap_next_backward();
       (losses.sum() / static_cast<double>(s.global_batch)).backward();
       local_loss_sum += losses.detach().to(at::kDouble).sum().item<double>();
     }
