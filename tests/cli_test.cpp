@@ -161,7 +161,7 @@ TEST(Cli, DataConvertAndInfoOnFashionMnist) {
     EXPECT_EQ(report["valid"], true);
     EXPECT_EQ(report["label_histogram"]["9"], count / 10);
   }
-  std::filesystem::remove_all(out);
+  scorch::testing::remove_tree(out);
 }
 
 // A writer's lock blocks readers unless HDF5_USE_FILE_LOCKING=FALSE, which scorch must honour.

@@ -6,6 +6,8 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <ftw.h>
 #include <string>
 #include <unistd.h>
 
@@ -13,6 +15,15 @@ namespace scorch::testing {
 
 inline std::string temp_path(const std::string& name) {
   return ::testing::TempDir() + "scorch_" + std::to_string(::getpid()) + "_" + name;
+}
+
+// Deletes a file or directory tree if it exists. Not std::filesystem::remove_all:
+// a pip wheel's LibTorch exports its own static copy of that function, which
+// crashes when a program built with another GCC binds to it (pytorch#133437).
+inline void remove_tree(const std::string& path) {
+  nftw(
+      path.c_str(), [](const char* entry, const struct stat*, int, struct FTW*) { return std::remove(entry); }, 16,
+      FTW_DEPTH | FTW_PHYS);
 }
 
 // count images of [channels, size, size] whose pixels encode their index; labels = index % 10.

@@ -53,7 +53,7 @@ TEST(Convert, FashionMnistRoundTripsPixelsAndLabels) {
     EXPECT_EQ(report.label_histogram.size(), 10u);
     EXPECT_EQ(report.label_histogram.at(3), count / 10);
   }
-  fs::remove_all(out);
+  testing::remove_tree(out);
 }
 
 TEST(Convert, Cifar10BinaryBatches) {
@@ -81,8 +81,8 @@ TEST(Convert, Cifar10BinaryBatches) {
   // A batch with a partial record is refused.
   std::ofstream(in + "/test_batch.bin", std::ios::binary | std::ios::app).put('x');
   EXPECT_THROW(convert_dataset({"cifar10", in, out}), UserError);
-  fs::remove_all(in);
-  fs::remove_all(out);
+  testing::remove_tree(in);
+  testing::remove_tree(out);
 }
 
 TEST(Convert, ImageFolderWithClassesResizeAndCrop) {
@@ -122,8 +122,8 @@ TEST(Convert, ImageFolderWithClassesResizeAndCrop) {
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find("d.png"), std::string::npos) << e.what();
   }
-  fs::remove_all(in);
-  fs::remove_all(out);
+  testing::remove_tree(in);
+  testing::remove_tree(out);
 }
 
 TEST(DatasetWriter, UnfinishedWriteLeavesNoFile) {
@@ -282,7 +282,7 @@ TEST(DatasetFileErrors, ConverterInputProblems) {
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find("not an idx"), std::string::npos) << e.what();
   }
-  fs::remove_all(in);
+  testing::remove_tree(in);
 }
 
 }  // namespace

@@ -21,7 +21,7 @@ struct Fixture {
 const Fixture& fixture() {
   static const Fixture made = [] {
     Fixture f{write_quadrant_dataset("evaluate_data.h5", 200), temp_path("evaluate_run"), temp_path("evaluate_classifier.h5")};
-    std::filesystem::remove_all(f.run);
+    testing::remove_tree(f.run);
     const std::string config = temp_path("evaluate_train.yaml");
     std::ofstream(config) << "sde: {name: vp}\nobjective: {kind: sde}\n"
                              "model: {name: mlp, input_shape: [1, 8, 8], mlp: {hidden: [32]}}\n"
@@ -71,8 +71,8 @@ void expect_same_metrics(const nlohmann::json& a, const nlohmann::json& b, doubl
 TEST(EvaluateCli, OneAndTwoRanksGiveTheSameReport) {
   const std::string config = write_eval_config("evaluate_ranks");
   const std::string one = temp_path("evaluate_one"), two = temp_path("evaluate_two");
-  std::filesystem::remove_all(one);
-  std::filesystem::remove_all(two);
+  testing::remove_tree(one);
+  testing::remove_tree(two);
   const CliRun single = run_scorch("evaluate --config " + config + " --report " + one, "OMP_NUM_THREADS=1");
   ASSERT_EQ(single.exit_code, 0) << single.err;
   const CliRun pair = run_scorch("evaluate --config " + config + " --report " + two, mpirun(2));
@@ -99,8 +99,8 @@ TEST(EvaluateCli, OneAndTwoRanksGiveTheSameReport) {
 TEST(EvaluateCli, AKilledEvaluationResumesWithTheSameResult) {
   const std::string config = write_eval_config("evaluate_resume");
   const std::string straight = temp_path("evaluate_straight"), resumed = temp_path("evaluate_resumed");
-  std::filesystem::remove_all(straight);
-  std::filesystem::remove_all(resumed);
+  testing::remove_tree(straight);
+  testing::remove_tree(resumed);
   ASSERT_EQ(run_scorch("evaluate --config " + config + " --report " + straight).exit_code, 0);
 
   // Kill -9 once the first checkpoint's samples are recorded, then run again.

@@ -86,7 +86,7 @@ TEST(SvgPlot, TicksFallOnRoundNumbers) {
 
 TEST(EvaluationReport, WritesSortedJsonATableThePlotsAndTheGrids) {
   const std::string directory = scorch::testing::temp_path("report");
-  std::filesystem::remove_all(directory);
+  testing::remove_tree(directory);
   const json settings = {{"sampler", "ode"}, {"count", 64}, {"likelihood", {{"data", "test.h5"}, {"repeats", 2}}}};
   std::vector<json> records = {
       {{"checkpoint", "/r/checkpoints/checkpoint_300.h5"}, {"step", 300}, {"grid", "grids/checkpoint_300.png"},
@@ -150,7 +150,7 @@ TEST(EvaluationReport, WritesSortedJsonATableThePlotsAndTheGrids) {
 
 TEST(EvaluationReport, FormatsInceptionScoreAndNfeAndTreatsNanAsMissing) {
   const std::string directory = scorch::testing::temp_path("report_is") + "/nested";
-  std::filesystem::remove_all(directory);
+  testing::remove_tree(directory);
   const double nan = std::nan("");
   std::vector<json> records = {
       {{"checkpoint", "/b/ckpt.h5"}, {"step", 5}, {"metrics", {{"fid", nan}, {"is", 8.1}, {"is_std", 0.1}}}},

@@ -57,7 +57,7 @@ TEST(SlurmTemplate, UsrOneCheckpointsThroughSrunAndRequeues) {
   std::ofstream(config) << "model: {name: mlp, input_shape: [1, 8, 8], mlp: {hidden: [32]}}\n"
                         << "data: {train: " << data << "}\ntrain: {steps: 1000000, batch_size: 8}\n";
   const std::string workdir = temp_path("slurm_run");
-  std::filesystem::remove_all(workdir);
+  testing::remove_tree(workdir);
   const std::string log = temp_path("slurm_job.out");
   const std::string job = "PATH=" + bin + ":$PATH CONFIG=" + config + " WORKDIR=" + workdir +
                           " SCORCH=" + SCORCH_BINARY + " SLURM_JOB_ID=4242 SLURM_JOB_NAME=test SLURM_JOB_NUM_NODES=1 " +

@@ -20,7 +20,7 @@ std::string trained_checkpoint(const std::string& name, const std::string& objec
   static const std::string dataset = write_indexed_dataset("sample_cli_data.h5", 64, 1, 8);
   const std::string config = temp_path(name + ".yaml");
   const std::string workdir = temp_path(name + "_run");
-  std::filesystem::remove_all(workdir);
+  testing::remove_tree(workdir);
   std::ofstream(config) << objective << "model: {name: mlp, input_shape: [1, 8, 8], mlp: {hidden: [32]}}\n"
                         << "data: {train: " << dataset << "}\n"
                            "train: {steps: 2, batch_size: 8}\n"

@@ -37,7 +37,7 @@ std::string write_config(const std::string& name, std::int64_t steps, const std:
 
 std::string fresh_workdir(const std::string& name) {
   const std::string path = temp_path(name);
-  std::filesystem::remove_all(path);
+  testing::remove_tree(path);
   return path;
 }
 

@@ -255,7 +255,7 @@ TEST(Checkpoint, RoundTripsEveryFieldAndTensor) {
 
 TEST(CheckpointDirectory, KeepsTheLastKPlusArchivesAndPointsLatestAtTheNewest) {
   const std::string directory = testing::temp_path("checkpoint_dir");
-  std::filesystem::remove_all(directory);
+  testing::remove_tree(directory);
   CheckpointDirectory checkpoints(directory, /*keep=*/2, /*archive_every=*/20);
   EXPECT_FALSE(checkpoints.has_checkpoints());
   EXPECT_FALSE(checkpoints.latest().has_value());
@@ -267,7 +267,7 @@ TEST(CheckpointDirectory, KeepsTheLastKPlusArchivesAndPointsLatestAtTheNewest) {
                                              "checkpoint_00000040.h5", "checkpoint_00000050.h5", "latest"}));
   ASSERT_TRUE(checkpoints.latest().has_value());
   EXPECT_EQ(read_checkpoint(*checkpoints.latest()).state.step, 50);
-  std::filesystem::remove_all(directory);
+  testing::remove_tree(directory);
 }
 
 }  // namespace
