@@ -145,7 +145,8 @@ void run_training(const TrainOptions& options) {
   const trainer::TrainingOutcome outcome = trainer::train(run, resume_from);
   if (communicator->rank() != 0) return;
   if (outcome.stopped_early) {
-    log::info("stopped at step {} of {} on request; continue with --resume auto", outcome.final_step, settings.steps);
+    log::info("stopped at step {} of {} (signal or time limit); continue with --resume auto", outcome.final_step,
+              settings.steps);
   } else {
     log::info("finished {} steps ({} skipped as non-finite); checkpoints in {}", outcome.final_step,
               outcome.skipped_steps, checkpoints.directory());

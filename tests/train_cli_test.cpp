@@ -251,6 +251,27 @@ TEST(TrainCli, ResumesOnADifferentWorldSizeWithTheSameGlobalBatch) {
   expect_same_weights(a, b);
 }
 
+TEST(TrainCli, ATimeLimitStopsOnTwoRanksWithACheckpointAndResumeGoesOn) {
+  const std::string config = write_config("time_limit", 1000000, "", "[256, 256]");
+  const std::string workdir = fresh_workdir("time_limit");
+  const auto start = Clock::now();
+  const CliRun limited =
+      run_scorch("train --config " + config + " --workdir " + workdir + " --set train.time_limit_min=0.05", mpirun(2));
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  ASSERT_EQ(limited.exit_code, 0) << limited.err;
+  EXPECT_NE(limited.err.find("train.time_limit_min reached"), std::string::npos) << limited.err;
+  EXPECT_LT(seconds, 60.0);
+  const std::int64_t stopped_at = final_checkpoint(workdir).state.step;
+  EXPECT_GT(stopped_at, 0);
+  EXPECT_LT(stopped_at, 1000000);
+  // A new time limit does not change the run: the resume goes on from the checkpoint.
+  const CliRun resumed = run_scorch("train --config " + config + " --workdir " + workdir +
+                                    " --resume auto --set train.steps=" + std::to_string(stopped_at + 3),
+                                    "OMP_NUM_THREADS=1");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(final_checkpoint(workdir).state.step, stopped_at + 3);
+}
+
 TEST(TrainCli, RefusesToOverwriteARunWithoutResume) {
   const std::string config = write_config("refuse", 5);
   const std::string workdir = fresh_workdir("refuse");

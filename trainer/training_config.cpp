@@ -17,6 +17,9 @@ void declare_training_config(ConfigSchema& schema) {
   schema.add({"train.batch_size", T::integer, "128", "global batch over all ranks and micro-batches", {}, 1.0});
   schema.add({"train.micro_batches", T::integer, "1", "gradient accumulation: micro-batches per step", {}, 1.0});
   schema.add({"train.log_every", T::integer, "50", "steps between metrics records and progress lines", {}, 1.0});
+  schema.add({"train.time_limit_min", T::number, "0",
+              "stop after this many minutes in this process, with a checkpoint; --resume auto goes on (0: none)", {},
+              0.0});
   schema.add({"train.max_bad_steps", T::integer, "10",
               "abort after this many consecutive steps with a non-finite loss or gradient", {}, 1.0});
   schema.add({"optim.lr", T::number, "2e-4", "Adam learning rate", {}, 0.0});
@@ -47,6 +50,7 @@ TrainingSettings training_settings_from(const Config& config) {
   s.micro_batches = config.integer("train.micro_batches");
   s.log_every = config.integer("train.log_every");
   s.max_bad_steps = config.integer("train.max_bad_steps");
+  s.time_limit_seconds = config.number("train.time_limit_min") * 60.0;
   s.lr = config.number("optim.lr");
   s.adam = {config.number("optim.beta1"), config.number("optim.beta2"), config.number("optim.eps")};
   s.warmup = config.integer("optim.warmup");

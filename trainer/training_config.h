@@ -18,6 +18,7 @@ struct TrainingSettings {
   std::int64_t micro_batches = 1;
   std::int64_t log_every = 50;
   std::int64_t max_bad_steps = 10;
+  double time_limit_seconds = 0.0;  // 0: none
   double lr = 2e-4;
   std::int64_t warmup = 5000;
   double grad_clip = 1.0;  // < 0: off

@@ -148,7 +148,9 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
     }
     const auto sync_start = Clock::now();
     gradients.sum_gradients();
-    const bool stop_here = run.stop_requested != nullptr && run.stop_requested->load();
+    const bool out_of_time = s.time_limit_seconds > 0.0 &&
+                             std::chrono::duration<double>(Clock::now() - run_start).count() >= s.time_limit_seconds;
+    const bool stop_here = (run.stop_requested != nullptr && run.stop_requested->load()) || out_of_time;
     at::Tensor shared = at::tensor({local_loss_sum, stop_here ? 1.0 : 0.0}, at::kDouble).to(comm.device());
     comm.all_reduce_sum(shared);
     shared = shared.cpu();
@@ -218,7 +220,8 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
     }
     if (stop) {
       outcome.stopped_early = step < s.steps;
-      log::info("stop requested: checkpoint written at step {}", step);
+      log::info("{}: checkpoint written at step {}", out_of_time ? "train.time_limit_min reached" : "stop requested",
+                step);
       break;
     }
   }
