@@ -279,17 +279,25 @@ void load_node(const ConfigSchema& schema, const YAML::Node& node, const std::st
 }
 }  // namespace
 
-Config Config::load_string(const ConfigSchema& schema, const std::string& yaml_text,
-                           const std::vector<std::string>& overrides, const std::string& source) {
-  Config config(schema);
+namespace {
+// The YAML mapping of a config text (null for an empty one).
+YAML::Node parse_config(const std::string& yaml_text, const std::string& source) {
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
   } catch (const YAML::Exception& e) {
     throw UserError(fmt::format("{}:{}: invalid YAML: {}", source, e.mark.line + 1, e.msg));
   }
+  if (!root.IsNull() && !root.IsMap()) throw UserError(fmt::format("{}: a config must be a YAML mapping of keys", source));
+  return root;
+}
+}  // namespace
+
+Config Config::load_string(const ConfigSchema& schema, const std::string& yaml_text,
+                           const std::vector<std::string>& overrides, const std::string& source) {
+  Config config(schema);
+  const YAML::Node root = parse_config(yaml_text, source);
   if (!root.IsNull()) {
-    if (!root.IsMap()) throw UserError(fmt::format("{}: a config must be a YAML mapping of keys", source));
     load_node(schema, root, "", source,
               [&](const std::string& path, const std::string& value, const std::string& where) {
                 config.assign(path, value, where);
@@ -301,6 +309,13 @@ Config Config::load_string(const ConfigSchema& schema, const std::string& yaml_t
 
 Config Config::load_file(const ConfigSchema& schema, const std::string& path,
                          const std::vector<std::string>& overrides) {
+  Config config(schema);
+  config.apply_file(path, 0);
+  for (const auto& assignment : overrides) config.set(assignment);
+  return config;
+}
+
+void Config::apply_file(const std::string& path, int depth) {
   std::error_code error;
   if (!std::filesystem::is_regular_file(path, error)) {
     throw UserError(fmt::format("{}: not a config file (missing, or a directory)", path));
@@ -314,7 +329,21 @@ Config Config::load_file(const ConfigSchema& schema, const std::string& path,
   const bool failed = std::ferror(file) != 0;
   std::fclose(file);
   if (failed) throw UserError(fmt::format("{}: cannot read config file", path));
-  return load_string(schema, text, overrides, path);
+  YAML::Node root = parse_config(text, path);
+  if (root.IsNull()) return;
+  if (const YAML::Node base = root["base"]) {
+    if (!base.IsScalar() || base.Scalar().empty()) {
+      throw UserError(fmt::format("{}: `base:` must name a config file", where_in_file(path, base)));
+    }
+    if (depth >= 8) throw UserError(fmt::format("{}: more than 8 nested `base:` configs (a cycle?)", path));
+    const std::filesystem::path named(base.Scalar());
+    apply_file(named.is_absolute() ? named.string() : (std::filesystem::path(path).parent_path() / named).string(),
+               depth + 1);
+    root.remove("base");
+  }
+  load_node(*schema_, root, "", path, [&](const std::string& key, const std::string& value, const std::string& where) {
+    assign(key, value, where);
+  });
 }
 
 const ConfigKey& Config::key(const std::string& path) const {

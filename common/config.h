@@ -49,7 +49,9 @@ class ConfigSchema {
 
 class Config {
  public:
-  // Loads YAML from a file; `source` in messages is the file name.
+  // Loads YAML from a file; `source` in messages is the file name. A top-level
+  // `base: FILE` (relative to this file) loads FILE first and this file's keys
+  // override it, as score_sde's configs build on their defaults.
   static Config load_file(const ConfigSchema& schema, const std::string& path,
                           const std::vector<std::string>& overrides = {});
   static Config load_string(const ConfigSchema& schema, const std::string& yaml_text,
@@ -81,6 +83,9 @@ class Config {
  private:
   explicit Config(const ConfigSchema& schema);
   void assign(const std::string& path, const std::string& value, const std::string& where);
+  // Applies a config file on top of this config: first its `base:` file (a
+  // path relative to it, itself possibly with a base), then its own keys.
+  void apply_file(const std::string& path, int depth);
   const ConfigKey& key(const std::string& path) const;
 
   const ConfigSchema* schema_;

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <utility>
 
@@ -133,7 +134,8 @@ PlotSeries series_of(const std::vector<json>& records, const std::string& name, 
 }
 
 // Writes the plots and returns their paths relative to `directory`.
-std::vector<std::string> write_plots(const std::filesystem::path& directory, const std::vector<json>& records) {
+std::vector<std::string> write_plots(const std::filesystem::path& directory, const std::vector<json>& records,
+                                     const PlotSeries& training_loss) {
   std::vector<std::string> plots;
   const auto plot = [&](const std::string& name, const std::string& y_label, std::vector<PlotSeries> series) {
     std::filesystem::create_directories(directory / "plots");
@@ -148,13 +150,14 @@ std::vector<std::string> write_plots(const std::filesystem::path& directory, con
   if (any_has(records, "nll_bpd")) bits.push_back(series_of(records, "nll_bpd", "ODE NLL"));
   if (any_has(records, "bound_bpd")) bits.push_back(series_of(records, "bound_bpd", "DSM bound"));
   if (!bits.empty()) plot("bits_per_dim", "bits/dim", std::move(bits));
+  if (!training_loss.x.empty()) plot("training_loss", "training loss", {training_loss});
   return plots;
 }
 
 }  // namespace
 
 ReportFiles write_evaluation_report(const std::string& directory, const nlohmann::ordered_json& settings,
-                                    std::vector<nlohmann::ordered_json> records) {
+                                    std::vector<nlohmann::ordered_json> records, const PlotSeries& training_loss) {
   std::stable_sort(records.begin(), records.end(), [](const json& a, const json& b) {
     return std::make_pair(step_of(a), text_of(a, "checkpoint")) < std::make_pair(step_of(b), text_of(b, "checkpoint"));
   });
@@ -167,7 +170,7 @@ ReportFiles write_evaluation_report(const std::string& directory, const nlohmann
   report["checkpoints"] = records;
   write_text_file_atomically(files.json, dumped(report, 2) + "\n");
 
-  const std::vector<std::string> plots = write_plots(root, records);
+  const std::vector<std::string> plots = write_plots(root, records, training_loss);
   std::vector<Column> columns;
   for (const Column& column : all_columns()) {
     if (any_has(records, column.value)) columns.push_back(column);
@@ -177,6 +180,24 @@ ReportFiles write_evaluation_report(const std::string& directory, const nlohmann
                                                  samples_section(records));
   for (const std::string& plot : plots) files.plots.push_back((root / plot).string());
   return files;
+}
+
+PlotSeries training_loss_of(const std::string& metrics_path) {
+  PlotSeries loss{"training loss", {}, {}};
+  std::ifstream in(metrics_path);
+  std::string line;
+  while (std::getline(in, line)) {
+    const json record = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!record.is_object() || !record.contains("step") || !record["step"].is_number() || !record.contains("loss") ||
+        !record["loss"].is_number()) {
+      continue;
+    }
+    const double value = record["loss"].get<double>();
+    if (!std::isfinite(value)) continue;
+    loss.x.push_back(record["step"].get<double>());
+    loss.y.push_back(value);
+  }
+  return loss;
 }
 
 }  // namespace scorch::evaluation

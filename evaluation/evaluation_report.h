@@ -7,6 +7,7 @@
 //   plots/bits_per_dim.svg              ODE NLL and DSM bound together: one
 //                                       series each, whichever are present
 //                                       (there is no nll_bpd.svg/bound_bpd.svg)
+//   plots/training_loss.svg             the run's logged training loss, when given
 // A record is one evaluated checkpoint:
 //   {"checkpoint": PATH, "step": N, "grid": "grids/x.png" (optional, relative to the directory),
 //    "metrics": {"fid", "is", "is_std", "nll_bpd", "nll_bpd_ci95", "bound_bpd", "bound_bpd_ci95",
@@ -14,6 +15,8 @@
 // where any metric may be absent. Non-finite metric values count as absent in
 // the table and plots (report.json keeps the records as given, where JSON
 // writes them as null). Table columns appear only for metrics some record has.
+#include "evaluation/svg_plot.h"
+
 #include <nlohmann/json.hpp>
 
 #include <string>
@@ -30,8 +33,13 @@ struct ReportFiles {
 
 // Sorts the records by step (ties by checkpoint path), creates `directory` as
 // needed and writes every file atomically. `settings` (an object describing
-// the evaluation) is copied into report.json and listed in report.md.
+// the evaluation) is copied into report.json and listed in report.md. A
+// non-empty `training_loss` (step, loss) is plotted too.
 ReportFiles write_evaluation_report(const std::string& directory, const nlohmann::ordered_json& settings,
-                                    std::vector<nlohmann::ordered_json> records);
+                                    std::vector<nlohmann::ordered_json> records, const PlotSeries& training_loss = {});
+
+// The (step, loss) records of a run's metrics.jsonl with a finite loss; empty
+// when the file is missing. Lines that are not JSON records are skipped.
+PlotSeries training_loss_of(const std::string& metrics_path);
 
 }  // namespace scorch::evaluation

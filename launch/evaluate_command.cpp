@@ -236,7 +236,10 @@ void run_evaluate(const EvaluateOptions& options) {
     records.push_back(evaluation.evaluate(checkpoints[i], i + 1, checkpoints.size()));
   }
   if (communicator->rank() != 0) return;
-  const evaluation::ReportFiles files = evaluation::write_evaluation_report(evaluation.report(), evaluation.settings(), records);
+  // Checkpoints of a run (RUN/checkpoints/X.h5) bring the run's loss curve along.
+  const std::filesystem::path run = std::filesystem::path(checkpoints.front()).parent_path().parent_path();
+  const evaluation::ReportFiles files = evaluation::write_evaluation_report(
+      evaluation.report(), evaluation.settings(), records, evaluation::training_loss_of((run / "metrics.jsonl").string()));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   log::info("evaluated {} checkpoint(s) in {:.0f} s; report in {}", checkpoints.size(), seconds, files.markdown);
   const json summary = {{"report", files.json}, {"checkpoints", records.size()}, {"seconds", seconds},

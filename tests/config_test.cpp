@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <unistd.h>
 
 namespace scorch {
 namespace {
@@ -32,6 +35,29 @@ TEST(Config, OverridesApplyAfterTheFile) {
   const Config config = Config::load_string(schema(), "sde:\n  beta_max: 10\n", {"sde.beta_max=12.5", "seed=7"});
   EXPECT_DOUBLE_EQ(config.number("sde.beta_max"), 12.5);
   EXPECT_EQ(config.integer("seed"), 7);
+}
+
+TEST(Config, ABaseFileLoadsFirstAndTheFileOverridesIt) {
+  const std::string directory = ::testing::TempDir() + "scorch_config_base_" + std::to_string(::getpid());
+  std::filesystem::create_directories(directory + "/variants");
+  std::ofstream(directory + "/base.yaml") << "sde: {name: vp, beta_max: 10}\nseed: 3\n";
+  std::ofstream(directory + "/variants/child.yaml") << "base: ../base.yaml\nsde: {beta_max: 12}\n";
+  std::ofstream(directory + "/variants/grandchild.yaml") << "base: child.yaml\nseed: 5\n";
+  const Config config = Config::load_file(schema(), directory + "/variants/grandchild.yaml", {"sde.beta_min=0.2"});
+  EXPECT_EQ(config.string("sde.name"), "vp");
+  EXPECT_DOUBLE_EQ(config.number("sde.beta_max"), 12.0);
+  EXPECT_DOUBLE_EQ(config.number("sde.beta_min"), 0.2);
+  EXPECT_EQ(config.integer("seed"), 5);
+
+  std::ofstream(directory + "/loop.yaml") << "base: loop.yaml\n";
+  EXPECT_THROW(Config::load_file(schema(), directory + "/loop.yaml"), UserError);
+  std::ofstream(directory + "/missing.yaml") << "base: nowhere.yaml\n";
+  try {
+    Config::load_file(schema(), directory + "/missing.yaml");
+    ADD_FAILURE() << "a missing base loaded";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("nowhere.yaml"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Config, UnknownKeyIsOneLineErrorWithHint) {

@@ -1,7 +1,10 @@
 // The README promises what the binary does: every option each subcommand's
 // --help lists appears in the README's synopsis of that subcommand, and every
-// config shipped in configs/ loads, validates and builds its model.
+// config shipped in configs/ loads, validates and builds its model, and every
+// evaluation config in configs/eval/ validates against the evaluation schema.
 #include "cli_support.h"
+#include "common/config.h"
+#include "evaluation/evaluation_config.h"
 
 #include <gtest/gtest.h>
 
@@ -72,6 +75,16 @@ TEST(DocsConsistency, EveryShippedConfigLoadsAndBuildsItsModel) {
     EXPECT_NE(run.out.find("\"parameters\""), std::string::npos) << entry.path() << run.out;
   }
   EXPECT_GE(configs, 10);
+}
+
+TEST(DocsConsistency, EveryShippedEvaluationConfigValidates) {
+  int configs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(SCORCH_SOURCE_DIR) + "/configs/eval")) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++configs;
+    EXPECT_NO_THROW(Config::load_file(evaluation::evaluation_schema(), entry.path().string())) << entry.path();
+  }
+  EXPECT_GE(configs, 1);
 }
 
 }  // namespace

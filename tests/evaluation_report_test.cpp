@@ -176,5 +176,29 @@ TEST(EvaluationReport, FormatsInceptionScoreAndNfeAndTreatsNanAsMissing) {
   EXPECT_FALSE(std::filesystem::exists(directory + "/plots/fid.svg"));
 }
 
+TEST(EvaluationReport, PlotsTheRunsTrainingLossFromItsMetricsFile) {
+  const std::string directory = scorch::testing::temp_path("report_loss");
+  testing::remove_tree(directory);
+  std::filesystem::create_directories(directory);
+  const std::string metrics = directory + "/metrics.jsonl";
+  std::ofstream(metrics) << R"({"step":25,"loss":1.5,"grad_norm":2})" "\n"
+                         << R"({"step":50,"loss":null})" "\n"  // every step of the interval skipped
+                         << "not json\n"
+                         << R"({"step":75,"loss":0.75})" "\n";
+  const PlotSeries loss = training_loss_of(metrics);
+  EXPECT_EQ(loss.x, (std::vector<double>{25, 75}));
+  EXPECT_EQ(loss.y, (std::vector<double>{1.5, 0.75}));
+  EXPECT_TRUE(training_loss_of(directory + "/missing.jsonl").x.empty());
+
+  const json record = {{"checkpoint", "c.h5"}, {"step", 75}, {"metrics", {{"fid", 3.0}}}};
+  const ReportFiles files = write_evaluation_report(directory + "/report", json::object(), {record}, loss);
+  ASSERT_EQ(files.plots.size(), 2u);
+  EXPECT_TRUE(std::filesystem::exists(directory + "/report/plots/training_loss.svg"));
+  std::ifstream markdown(files.markdown);
+  const std::string text((std::istreambuf_iterator<char>(markdown)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("](plots/training_loss.svg)"), std::string::npos) << text;
+  testing::remove_tree(directory);
+}
+
 }  // namespace
 }  // namespace scorch::evaluation
