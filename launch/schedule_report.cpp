@@ -56,13 +56,19 @@ nlohmann::ordered_json schedule_report(const Config& config, std::vector<double>
   nlohmann::ordered_json quantile_rows = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i < quantiles.size(); ++i) quantile_rows.push_back({{"u", quantiles[i]}, {"t", quantile_times[i]}});
 
-  return {{"sde", sde->name()},
-          {"eps", eps},
-          {"T", sde->T()},
-          {"prior_std", sde->prior_std()},
-          {"is_normalizer", proposal.normalizer()},
-          {"points", points},
-          {"quantiles", quantile_rows}};
+  nlohmann::ordered_json report = {{"sde", sde->name()},
+                                    {"eps", eps},
+                                    {"T", sde->T()},
+                                    {"prior_std", sde->prior_std()},
+                                    {"is_normalizer", proposal.normalizer()},
+                                    {"points", points},
+                                    {"quantiles", quantile_rows}};
+  if (config.string("objective.kind") == "ncsn") {
+    // The multi-level objective trains on this ladder rather than on the SDE.
+    report["noise_levels"] = {{"scheme", config.string("sigmas.scheme")},
+                              {"sigmas", to_vector(models::make_noise_levels(config))}};
+  }
+  return report;
 }
 
 std::string format_schedule_table(const nlohmann::ordered_json& report) {
@@ -81,6 +87,14 @@ std::string format_schedule_table(const nlohmann::ordered_json& report) {
   out += "\nimportance-sampling quantiles (u -> t)\n";
   for (const auto& q : report["quantiles"]) {
     out += fmt::format("{:>12.6g} {:>14.8g}\n", q["u"].get<double>(), q["t"].get<double>());
+  }
+  if (report.contains("noise_levels")) {
+    const auto sigmas = report["noise_levels"]["sigmas"].get<std::vector<double>>();
+    out += fmt::format("\nnoise levels (objective.kind ncsn, sigmas.scheme {}): {} levels, largest first",
+                       report["noise_levels"]["scheme"].get<std::string>(), sigmas.size());
+    if (sigmas.size() >= 2) out += fmt::format(", ratio {:.8g}", sigmas[0] / sigmas[1]);
+    out += "\n";
+    for (std::size_t i = 0; i < sigmas.size(); ++i) out += fmt::format("{:>6} {:>14.8g}\n", i + 1, sigmas[i]);
   }
   return out;
 }

@@ -28,7 +28,14 @@ void declare_model_config(ConfigSchema& schema) {
   schema.add({"noise.alpha", T::number, "2", "alpha-stable index α in (0, 2]", {}, 0.0, true, 2.0});
   schema.add({"noise.isotropic", T::boolean, "true", "alpha-stable: one subordinator A per example (else per coordinate)"});
 
-  schema.add({"sigmas.scheme", T::choice, "geometric", "NCSN noise-level ladder", {"geometric"}});
+  schema.add({"sigmas.scheme", T::choice, "geometric",
+              "NCSN noise-level ladder: geometric (sigmas.count levels), or overlap (the heavy-tailed DSM paper's "
+              "Algorithm 3: the ratio from sigmas.delta, the data dimension and the noise family)",
+              {"geometric", "overlap"}});
+  schema.add({"sigmas.delta", T::number, "0.9",
+              "overlap: the central share δ of each level's squared noise length; the next level's lower (1−δ)/2 "
+              "quantile meets this one's upper (1+δ)/2 quantile",
+              {}, 0.0, true, 1.0});
   schema.add({"sigmas.max", T::number, "1", "largest noise level σ_1", {}, 0.0, true});
   schema.add({"sigmas.min", T::number, "0.01", "smallest noise level σ_L", {}, 0.0, true});
   schema.add({"sigmas.count", T::integer, "10", "number of noise levels L", {}, 2.0});
@@ -58,7 +65,19 @@ std::unique_ptr<NoiseFamily> make_noise_family(const Config& config) {
 }
 
 at::Tensor make_noise_levels(const Config& config) {
-  return geometric_noise_levels(config.number("sigmas.max"), config.number("sigmas.min"), config.integer("sigmas.count"));
+  if (config.string("sigmas.scheme") == "geometric") {
+    return geometric_noise_levels(config.number("sigmas.max"), config.number("sigmas.min"),
+                                  config.integer("sigmas.count"));
+  }
+  const std::string& family = config.string("noise.family");
+  if (family == "alpha_stable") {
+    throw UserError("sigmas.scheme overlap needs gaussian or generalized_normal noise (the α-stable length law has no "
+                    "finite moments)");
+  }
+  std::int64_t dimension = 1;
+  for (std::int64_t extent : config.integer_list("model.input_shape", 1)) dimension *= extent;
+  return overlap_noise_levels(config.number("sigmas.max"), config.number("sigmas.min"), config.number("sigmas.delta"),
+                              dimension, family == "gaussian" ? 2.0 : config.number("noise.beta"));
 }
 
 }  // namespace scorch::models
