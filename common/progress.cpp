@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace scorch {
 
 ProgressMeter::ProgressMeter(std::string label, std::int64_t total, std::string unit, double interval_seconds)
@@ -20,7 +22,10 @@ std::string ProgressMeter::line(std::int64_t done) const {
   const double percent = total_ > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total_) : 100.0;
   std::string text = fmt::format("{}: {}/{} {} ({:.0f}%), {:.3g} {}/s", label_, done, total_, unit_, percent, rate, unit_);
   if (done < total_ && rate > 0) {
-    text += fmt::format(", ETA {:.0f} s", static_cast<double>(total_ - done) / rate);
+    const double to_finish = static_cast<double>(total_ - done) / rate;
+    const double to_deadline = deadline_seconds_ > 0.0 ? std::max(0.0, deadline_seconds_ - elapsed) : to_finish;
+    text += to_deadline < to_finish ? fmt::format(", ETA {:.0f} s (time limit)", to_deadline)
+                                    : fmt::format(", ETA {:.0f} s", to_finish);
   } else if (done >= total_) {
     text += fmt::format(", {:.1f} s", elapsed);
   }

@@ -16,6 +16,9 @@ class ProgressMeter {
   void set_detail(std::string detail) { detail_ = std::move(detail); }
   // Work resumed with `done` units already complete: rates count only new work.
   void start_at(std::int64_t done) { first_ = done; }
+  // The work stops `seconds` after the meter started even if incomplete (a
+  // time limit): the ETA is the earlier of the two ends.
+  void set_deadline(double seconds) { deadline_seconds_ = seconds; }
   // The line update() would print.
   std::string line(std::int64_t done) const;
 
@@ -29,6 +32,7 @@ class ProgressMeter {
   bool finished_ = false;
   std::int64_t first_ = 0;
   std::string detail_;
+  double deadline_seconds_ = 0.0;  // 0: none
 };
 
 }  // namespace scorch

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <string>
+#include <thread>
+
 namespace scorch {
 namespace {
 
@@ -24,6 +28,17 @@ TEST(Progress, LineShowsCountShareRateAndDetail) {
   EXPECT_EQ(partial.substr(partial.size() - 16), ", NFE 40.0/image") << partial;
   const std::string done = meter.line(200);
   EXPECT_EQ(done.find("ETA"), std::string::npos) << done;
+}
+
+TEST(Progress, ATimeLimitShortensTheEta) {
+  ProgressMeter meter("train", 1000000, "steps");
+  meter.set_deadline(60.0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const std::string line = meter.line(10);  // at this rate the steps would take hours
+  EXPECT_NE(line.find("(time limit)"), std::string::npos) << line;
+  const double eta = std::stod(line.substr(line.find("ETA ") + 4));
+  EXPECT_LE(eta, 60.0);
+  EXPECT_GE(eta, 59.0);
 }
 
 }  // namespace

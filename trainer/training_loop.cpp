@@ -119,6 +119,7 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
   TrainingOutcome outcome;
   ProgressMeter progress("train", s.steps, "steps");
   progress.start_at(step);
+  if (s.time_limit_seconds > 0.0) progress.set_deadline(s.time_limit_seconds);
   std::int64_t bad_in_a_row = 0;
   double interval_loss = 0.0;
   std::int64_t interval_steps = 0;  // finite steps, for the mean loss
