@@ -29,19 +29,21 @@ GradientSynchronizer::GradientSynchronizer(std::vector<at::Tensor> parameters, C
 
 GradientSynchronizer::~GradientSynchronizer() {
   // The hooks point at this object; the parameters outlive it.
-  std::size_t next = 0;
-  for (std::size_t i = 0; i < parameters_.size() && hooked_; ++i) {
-    if (parameters_[i].requires_grad()) parameters_[i].remove_hook(hooks_[next++]);
-  }
+  for (const auto& [index, handle] : hooks_) parameters_[index].remove_hook(handle);
 }
 
 void GradientSynchronizer::register_hooks() {
   for (std::size_t i = 0; i < parameters_.size(); ++i) {
     if (!parameters_[i].requires_grad()) continue;
     // The hook sees the gradient before it is accumulated into .grad.
-    hooks_.push_back(parameters_[i].register_hook([this, i](const at::Tensor& fresh) { take_gradient(i, fresh); }));
+    hooks_.emplace_back(i, parameters_[i].register_hook([this, i](const at::Tensor& fresh) { take_gradient(i, fresh); }));
   }
   hooked_ = true;
+}
+
+void GradientSynchronizer::mark_filled(std::size_t index) {
+  slots_[index].filled = true;
+  --unfilled_[slots_[index].bucket];
 }
 
 at::Tensor GradientSynchronizer::slot_view(std::size_t index) const {
@@ -85,10 +87,7 @@ void GradientSynchronizer::take_gradient(std::size_t index, const at::Tensor& fr
   } else {
     target.copy_(fresh);
   }
-  if (!slot.filled) {
-    slot.filled = true;
-    --unfilled_[slot.bucket];
-  }
+  if (!slot.filled) mark_filled(index);
   start_complete_buckets();
 }
 
@@ -115,8 +114,7 @@ void GradientSynchronizer::sum_gradients() {
       } else {
         slot_view(i).zero_();
       }
-      slots_[i].filled = true;
-      --unfilled_[b];
+      mark_filled(i);
     }
   }
   start_complete_buckets();
@@ -135,7 +133,9 @@ void GradientSynchronizer::broadcast_parameters() {
     for (std::size_t i : bucket) pieces.push_back(parameters_[i].reshape({-1}));
     at::Tensor flat = at::cat(pieces);
     communicator_.broadcast(flat, 0);
-    for (std::size_t i : bucket) parameters_[i].copy_(flat.narrow(0, slots_[i].offset, parameters_[i].numel()).view_as(parameters_[i]));
+    for (std::size_t i : bucket) {
+      parameters_[i].copy_(flat.narrow(0, slots_[i].offset, parameters_[i].numel()).view_as(parameters_[i]));
+    }
   }
 }
 

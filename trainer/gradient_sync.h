@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace scorch {
@@ -52,6 +53,7 @@ class GradientSynchronizer {
   void register_hooks();
   void begin_step();
   void take_gradient(std::size_t index, const at::Tensor& fresh);
+  void mark_filled(std::size_t index);
   void start_complete_buckets();
   at::Tensor slot_view(std::size_t index) const;
 
@@ -63,7 +65,7 @@ class GradientSynchronizer {
   std::vector<std::size_t> unfilled_;              // per bucket
   std::size_t next_bucket_ = 0;                    // buckets below this one have been started
   bool armed_ = false;
-  std::vector<unsigned> hooks_;  // per parameter with requires_grad, in order, for removal
+  std::vector<std::pair<std::size_t, unsigned>> hooks_;  // (parameter index, hook handle), for removal
   bool hooked_ = false;
 };
 
