@@ -27,7 +27,7 @@ void declare_training_config(ConfigSchema& schema) {
   schema.add({"optim.beta2", T::number, "0.999", "Adam beta2", {}, 0.0, false, 1.0});
   schema.add({"optim.eps", T::number, "1e-8", "Adam epsilon", {}, 0.0, true});
   schema.add({"optim.warmup", T::integer, "5000", "linear learning-rate warm-up steps (0: none)", {}, 0.0});
-  schema.add({"optim.grad_clip", T::number, "1", "global gradient-norm clip (negative: off)"});
+  schema.add({"optim.grad_clip", T::number, "1", "global gradient-norm clip (0 or negative: off)"});
   schema.add({"ema.rate", T::number, "0.9999", "EMA decay (0.9999 VP/subVP, 0.999 VE in score_sde)", {}, 0.0, false, 1.0});
   schema.add({"ema.warmup", T::boolean, "true", "use min(rate, (1+n)/(10+n)) after n updates"});
   schema.add({"ema.halflife_kimg", T::number, "0", "EMA half-life in thousands of images; > 0 replaces ema.rate",

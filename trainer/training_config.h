@@ -21,7 +21,7 @@ struct TrainingSettings {
   double time_limit_seconds = 0.0;  // 0: none
   double lr = 2e-4;
   std::int64_t warmup = 5000;
-  double grad_clip = 1.0;  // < 0: off
+  double grad_clip = 1.0;  // ≤ 0: off
   AdamSettings adam;
   EmaSettings ema;
   std::int64_t checkpoint_every = 1000;

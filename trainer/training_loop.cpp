@@ -162,7 +162,7 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
 
     if (std::isfinite(loss) && std::isfinite(grad_norm)) {
       bad_in_a_row = 0;
-      if (s.grad_clip >= 0.0) {
+      if (s.grad_clip > 0.0) {
         const double coefficient = s.grad_clip / (grad_norm + 1e-6);
         if (coefficient < 1.0) {
           torch::NoGradGuard no_grad;
