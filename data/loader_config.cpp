@@ -10,7 +10,14 @@ namespace scorch::data {
 void declare_loader_config(ConfigSchema& schema) {
   using T = ConfigType;
   schema.add({"data.train", T::string, "", "training dataset (HDF5 from `scorch data convert`)"});
-  schema.add({"data.range", T::choice, "auto", "pixel range the model sees: auto (VE/NCSN unit, VP/subVP symmetric), "
+  schema.add({"data.synthetic", T::choice, "none",
+              "a built-in 2-D toy instead of data.train: two_modes (10:1 mixture), grid (3×3 imbalanced mixture) or "
+              "alpha_stable_cloud", {"none", "two_modes", "grid", "alpha_stable_cloud"}});
+  schema.add({"data.synthetic_count", T::integer, "0", "toy: points (0: the paper's 11000, 32000 or 20000)", {}, 0.0});
+  schema.add({"data.synthetic_scale", T::number, "0",
+              "toy: component std of the mixtures or the cloud's stable scale (0: √0.2, 0.1 or 0.05)", {}, 0.0});
+  schema.add({"data.synthetic_alpha", T::number, "1.7", "alpha_stable_cloud: the stable index α", {}, 0.0, true, 2.0});
+  schema.add({"data.range", T::choice, "auto", "pixel range the model sees: auto (VE/NCSN unit, VP/subVP/DLPM symmetric), "
               "unit [0, 1] or symmetric [-1, 1]", {"auto", "unit", "symmetric"}});
   schema.add({"data.random_flip", T::boolean, "true", "random horizontal flips (per example, seeded)"});
   schema.add({"data.loader", T::choice, "auto", "auto, memory (whole dataset in RAM) or streaming (prefetch thread)",
@@ -23,14 +30,19 @@ void declare_loader_config(ConfigSchema& schema) {
 PixelRange model_pixel_range(const Config& config) {
   const std::string& range = config.string("data.range");
   if (range != "auto") return parse_pixel_range(range);
-  const bool unit = config.string("objective.kind") != "sde" || config.string("sde.name") == "ve";
+  const std::string& kind = config.string("objective.kind");
+  const bool unit = kind == "ncsn" || (kind == "sde" && config.string("sde.name") == "ve");
   return unit ? PixelRange::unit : PixelRange::symmetric;
 }
 
 LoaderOptions loader_options_from(const Config& config, int rank, int world_size, std::int64_t per_rank_batch) {
   LoaderOptions options;
   options.path = config.string("data.train");
-  if (options.path.empty()) throw UserError("data.train is not set: give the training dataset (an HDF5 file)");
+  const bool synthetic = config.string("data.synthetic") != "none";
+  if (synthetic && !options.path.empty()) throw UserError("set data.train or data.synthetic, not both");
+  if (!synthetic && options.path.empty()) {
+    throw UserError("data.train is not set: give the training dataset (an HDF5 file) or a data.synthetic toy");
+  }
   options.rank = rank;
   options.world_size = world_size;
   options.batch_size = per_rank_batch;

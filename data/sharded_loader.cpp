@@ -16,11 +16,21 @@ LoaderMode parse_loader_mode(const std::string& name) {
 }
 
 ShardedLoader::ShardedLoader(LoaderOptions options) : options_(std::move(options)) {
-  file_ = std::make_unique<DatasetFile>(options_.path);
-  shape_ = file_->shape();
-  has_labels_ = file_->has_labels();
+  if (options_.points.defined()) {
+    shape_.count = options_.points.size(0);
+    memory_images_ = options_.points.to(at::kFloat);
+    in_memory_ = true;
+  } else {
+    file_ = std::make_unique<DatasetFile>(options_.path);
+    shape_ = file_->shape();
+    has_labels_ = file_->has_labels();
+  }
   plan_ = std::make_unique<EpochPlan>(ShardSpec{shape_.count, options_.rank, options_.world_size, options_.batch_size,
                                                 options_.shuffle, options_.drop_last, options_.seed});
+  if (file_) open_file_source();
+}
+
+void ShardedLoader::open_file_source() {
   const std::int64_t bytes = shape_.count * shape_.image_bytes();
   in_memory_ = options_.mode == LoaderMode::memory ||
                (options_.mode == LoaderMode::automatic && bytes <= options_.memory_budget_bytes);
@@ -35,6 +45,13 @@ ShardedLoader::ShardedLoader(LoaderOptions options) : options_(std::move(options
 
 ShardedLoader::~ShardedLoader() { stop_prefetch(); }
 
+std::vector<std::int64_t> ShardedLoader::example_shape() const {
+  if (!file_) return options_.points.sizes().slice(1).vec();
+  return {shape_.channels, shape_.height, shape_.width};
+}
+
+std::string ShardedLoader::source() const { return file_ ? options_.path : std::string("synthetic data"); }
+
 LoaderCursor ShardedLoader::advance(LoaderCursor cursor) const {
   return cursor.batch + 1 < plan_->batches_per_epoch() ? LoaderCursor{cursor.epoch, cursor.batch + 1}
                                                        : LoaderCursor{cursor.epoch + 1, 0};
@@ -47,6 +64,10 @@ Batch ShardedLoader::transform(const at::Tensor& pixels, const at::Tensor& label
   batch.labels = labels;
   batch.dataset_indices = at::tensor(indices.dataset_indices, at::kLong);
   batch.positions = at::tensor(indices.positions, at::kLong);
+  if (!file_) {
+    batch.images = pixels;
+    return batch;
+  }
   at::Tensor images = pixels;
   // Per-example randomness keyed by (seed, purpose, epoch, position): the same
   // example gets the same flip and dequantization on any rank or batch size.
@@ -98,7 +119,7 @@ Batch ShardedLoader::next() {
 
 void ShardedLoader::seek(LoaderCursor cursor) {
   if (cursor.epoch < 0 || cursor.batch < 0 || cursor.batch >= plan_->batches_per_epoch()) {
-    throw UserError(fmt::format("{}: cannot resume at epoch {} batch {}: an epoch has {} batches", options_.path,
+    throw UserError(fmt::format("{}: cannot resume at epoch {} batch {}: an epoch has {} batches", source(),
                                 cursor.epoch, cursor.batch, plan_->batches_per_epoch()));
   }
   stop_prefetch();

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace scorch::data {
 
@@ -27,6 +28,9 @@ LoaderMode parse_loader_mode(const std::string& name);
 
 struct LoaderOptions {
   std::string path;
+  // Synthetic data [N, ...] (float) served as is in place of the file at
+  // `path`: no pixel range, flips or dequantization apply.
+  at::Tensor points;
   int rank = 0;
   int world_size = 1;
   std::int64_t batch_size = 128;  // per rank
@@ -69,11 +73,16 @@ class ShardedLoader {
   bool in_memory() const { return in_memory_; }
   const EpochPlan& plan() const { return *plan_; }
   const DatasetShape& shape() const { return shape_; }
+  // One example's shape: [C, H, W] for image files, the points' trailing shape otherwise.
+  std::vector<std::int64_t> example_shape() const;
+  // The dataset's name for messages: its path, or "synthetic data".
+  std::string source() const;
 
  private:
   Batch load(LoaderCursor cursor);
   Batch transform(const at::Tensor& pixels, const at::Tensor& labels, const BatchIndices& indices, LoaderCursor cursor) const;
   LoaderCursor advance(LoaderCursor cursor) const;
+  void open_file_source();
   void start_prefetch();
   void stop_prefetch();
   void prefetch_loop(LoaderCursor from);

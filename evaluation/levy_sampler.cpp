@@ -18,12 +18,11 @@ namespace {
 // [n + 1, B, D] otherwise, float64 on the CPU. A_0 is multiplied by σ_0 = 0.
 at::Tensor draw_subordinators(const LevySamplerSettings& settings, std::int64_t numel, std::uint64_t seed,
                               const std::vector<std::int64_t>& image_indices) {
-  const models::AlphaStableNoise noise(settings.alpha, settings.isotropic);
+  const models::AlphaStableNoise noise(settings.alpha, settings.isotropic, settings.clamp_a);
   const std::int64_t per_step = settings.isotropic ? 1 : numel;
-  at::Tensor a = draw_per_example({seed, RandomPurpose::sampler_noise, 1}, image_indices, [&](at::Generator& generator) {
+  const at::Tensor a = draw_per_example({seed, RandomPurpose::sampler_noise, 1}, image_indices, [&](at::Generator& generator) {
     return noise.sample_subordinator({settings.steps + 1, per_step}, generator);
   });
-  if (settings.clamp_a > 0.0) a = a.clamp_max(settings.clamp_a);
   return a.transpose(0, 1).contiguous();
 }
 

@@ -20,6 +20,13 @@ namespace scorch::evaluation {
 
 enum class LevyReverse { dlpm, dlim };
 
+// The α-stable chain a DLPM model was trained on.
+struct LevyChain {
+  double alpha = 2.0;
+  std::int64_t steps = 0;
+  bool isotropic = true;
+};
+
 struct LevySamplerSettings {
   LevyReverse process = LevyReverse::dlpm;
   double alpha = 1.8;

@@ -29,12 +29,22 @@ struct CountedScore {
 
 at::Tensor per_image(double value, std::int64_t batch) { return at::full({batch}, value, at::kDouble); }
 
-void require_sde(SamplerKind kind, const SamplingModel& model) {
-  if (!model.sde) {
-    throw UserError(fmt::format("--sampler {} needs a time-conditioned SDE model (objective.kind = sde); this model "
-                                "is conditioned on noise levels: use --sampler ald",
-                                to_string(kind)));
+// What a model that does not suit the sampler can use instead.
+std::string model_kind_and_samplers(const SamplingModel& model) {
+  if (model.chain) return "a DLPM noise predictor (objective.kind = dlpm): use --sampler dlpm or dlim";
+  if (model.sde) return "time-conditioned on an SDE (objective.kind = sde): use --sampler pc or ode";
+  return "conditioned on noise levels (objective.kind = ncsn): use --sampler ald";
+}
+
+void require(bool suits, SamplerKind kind, const std::string& needs, const SamplingModel& model) {
+  if (!suits) {
+    throw UserError(fmt::format("--sampler {} needs {}; this model is {}", to_string(kind), needs,
+                                model_kind_and_samplers(model)));
   }
+}
+
+void require_sde(SamplerKind kind, const SamplingModel& model) {
+  require(model.sde != nullptr, kind, "a time-conditioned SDE model (objective.kind = sde)", model);
 }
 
 }  // namespace
@@ -42,11 +52,14 @@ void require_sde(SamplerKind kind, const SamplingModel& model) {
 SamplingModel sampling_model_from(const Config& config, models::ScoreModel& model,
                                   std::shared_ptr<const models::Sde> sde) {
   std::vector<double> levels;
-  if (!sde) {
+  std::optional<LevyChain> chain;
+  if (config.string("objective.kind") == "dlpm") {
+    chain = LevyChain{config.number("noise.alpha"), config.integer("dlpm.steps"), config.boolean("noise.isotropic")};
+  } else if (!sde) {
     const at::Tensor ladder = models::make_noise_levels(config).to(at::kDouble).contiguous();
     levels.assign(ladder.data_ptr<double>(), ladder.data_ptr<double>() + ladder.numel());
   }
-  return {model, std::move(sde), std::move(levels), data::model_pixel_range(config)};
+  return {model, std::move(sde), std::move(levels), data::model_pixel_range(config), chain};
 }
 
 SamplerKind parse_sampler_kind(const std::string& name) {
@@ -111,10 +124,7 @@ BatchSampler make_batch_sampler(SamplerKind kind, const Config& sampling, const 
       };
     }
     case SamplerKind::ald: {
-      if (model.noise_levels.empty()) {
-        throw UserError("--sampler ald needs a noise-level conditioned model (objective.kind = ncsn); this model is "
-                        "time-conditioned: use --sampler pc or ode");
-      }
+      require(!model.noise_levels.empty(), kind, "a noise-level conditioned model (objective.kind = ncsn)", model);
       const AldSettings settings = ald_settings_from(sampling, model.noise_levels);
       const double low = model.range == data::PixelRange::unit ? 0.0 : -1.0;
       return [=](const std::vector<std::int64_t>& indices) {
@@ -128,10 +138,17 @@ BatchSampler make_batch_sampler(SamplerKind kind, const Config& sampling, const 
       };
     }
     case SamplerKind::dlpm:
-    case SamplerKind::dlim:
-      throw UserError(fmt::format("--sampler {} needs an ε-prediction model trained on the α-stable chain (DLPM); this "
-                                  "checkpoint holds a score model, and no training objective produces DLPM models yet",
-                                  to_string(kind)));
+    case SamplerKind::dlim: {
+      require(model.chain.has_value(), kind, "a noise-prediction model trained on the α-stable chain "
+              "(objective.kind = dlpm)", model);
+      const LevySamplerSettings settings =
+          levy_settings_from(sampling, kind == SamplerKind::dlpm ? LevyReverse::dlpm : LevyReverse::dlim, *model.chain);
+      return [=](const std::vector<std::int64_t>& indices) {
+        *score.calls = 0;
+        at::Tensor x = levy_sample(score, settings, shape, seed, indices, options);
+        return SampleBatch{x, per_image(static_cast<double>(*score.calls), x.size(0))};
+      };
+    }
   }
   throw std::logic_error("make_batch_sampler: unhandled sampler");
 }

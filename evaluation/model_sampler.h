@@ -3,12 +3,14 @@
 // glue between checkpoints and the samplers, shared by `scorch sample` and
 // the evaluation stage. It refuses samplers that do not suit the model.
 #include "data/pixel_range.h"
+#include "evaluation/levy_sampler.h"
 #include "evaluation/sample_generation.h"
 
 #include <c10/core/TensorOptions.h>
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,13 +30,14 @@ std::string to_string(SamplerKind kind);
 
 struct SamplingModel {
   models::ScoreModel& model;
-  std::shared_ptr<const models::Sde> sde;  // null for noise-level (NCSN) models
-  std::vector<double> noise_levels;        // NCSN ladder, largest first; empty for SDE models
+  std::shared_ptr<const models::Sde> sde;  // null for noise-level (NCSN) and DLPM models
+  std::vector<double> noise_levels;        // NCSN ladder, largest first; empty otherwise
   data::PixelRange range;                  // where ALD starts (uniform over the range)
+  std::optional<LevyChain> chain;          // DLPM models only
 };
 
 // The sampling view of a model built from a training config: its SDE (null for
-// NCSN objectives), σ ladder and pixel range.
+// NCSN and DLPM objectives), σ ladder or α-stable chain, and pixel range.
 SamplingModel sampling_model_from(const Config& config, models::ScoreModel& model,
                                   std::shared_ptr<const models::Sde> sde);
 

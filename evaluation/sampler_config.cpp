@@ -28,6 +28,11 @@ void declare_sampler_config(ConfigSchema& schema) {
               "ald: step size ε, α_i = ε σ_i²/σ_L² (thesis Eq. 6.4 helps choose it)", {}, 0.0, true});
   schema.add({"sampler.ald.noise_shape", T::number, "2",
               "ald: Langevin noise shape β (2 Gaussian; else generalised normal, unit variance)", {}, 0.5, true});
+  schema.add({"sampler.dlpm.steps", T::integer, "0",
+              "dlpm, dlim: length of the sampling chain (0 = the model's dlpm.steps)", {}, 0.0});
+  schema.add({"sampler.dlpm.clamp_a", T::number, "20", "dlpm, dlim: clamp of the subordinators A (0 = off)", {}, 0.0});
+  schema.add({"sampler.dlpm.clamp_eps", T::number, "0", "dlpm, dlim: elementwise clamp of the initial noise (0 = off)",
+              {}, 0.0});
 }
 
 const ConfigSchema& sampler_schema() {
@@ -68,6 +73,18 @@ AldSettings ald_settings_from(const Config& config, std::vector<double> sigmas) 
   settings.epsilon = config.number("sampler.ald.epsilon");
   settings.denoise = config.boolean("sampler.denoise");
   settings.langevin_noise_shape = config.number("sampler.ald.noise_shape");
+  return settings;
+}
+
+LevySamplerSettings levy_settings_from(const Config& config, LevyReverse process, const LevyChain& chain) {
+  LevySamplerSettings settings;
+  settings.process = process;
+  settings.alpha = chain.alpha;
+  settings.isotropic = chain.isotropic;
+  const std::int64_t steps = config.integer("sampler.dlpm.steps");
+  settings.steps = steps > 0 ? steps : chain.steps;
+  settings.clamp_a = config.number("sampler.dlpm.clamp_a");
+  settings.clamp_eps = config.number("sampler.dlpm.clamp_eps");
   return settings;
 }
 

@@ -3,6 +3,7 @@
 // --set) and the evaluation stage's config, and the settings they give.
 #include "common/config_fwd.h"
 #include "evaluation/annealed_langevin.h"
+#include "evaluation/levy_sampler.h"
 #include "evaluation/ode_solver.h"
 #include "evaluation/pc_sampler.h"
 
@@ -16,5 +17,7 @@ PcSettings pc_settings_from(const Config& config);
 OdeSettings ode_settings_from(const Config& config);
 // `sigmas` is the model's noise ladder, largest first.
 AldSettings ald_settings_from(const Config& config, std::vector<double> sigmas);
+// The chain of the trained model (α, isotropy, and its length unless sampler.dlpm.steps sets one).
+LevySamplerSettings levy_settings_from(const Config& config, LevyReverse process, const LevyChain& chain);
 
 }  // namespace scorch::evaluation

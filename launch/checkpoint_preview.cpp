@@ -32,8 +32,11 @@ void CheckpointPreview::operator()(std::int64_t step, const std::map<std::string
     Config sampling = Config::defaults(evaluation::sampler_schema());
     sampling.set("sampler.ode.rtol=1e-3");
     sampling.set("sampler.ode.atol=1e-3");
+    sampling.set("sampler.dlpm.steps=100");
     const evaluation::SamplingModel subject = evaluation::sampling_model_from(config_, *model_, sde_);
-    const auto kind = sde_ ? evaluation::SamplerKind::ode : evaluation::SamplerKind::ald;
+    const auto kind = subject.chain ? evaluation::SamplerKind::dlim
+                      : sde_        ? evaluation::SamplerKind::ode
+                                    : evaluation::SamplerKind::ald;
     const evaluation::BatchSampler sampler = evaluation::make_batch_sampler(
         kind, sampling, subject, static_cast<std::uint64_t>(config_.integer("seed")),
         at::TensorOptions().dtype(at::kFloat).device(device_));

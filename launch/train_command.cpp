@@ -17,6 +17,7 @@
 #include "models/score_model.h"
 #include "models/score_model_config.h"
 #include "models/sde.h"
+#include "models/toy_distributions.h"
 #include "trainer/checkpoint.h"
 #include "trainer/gradient_sync.h"
 #include "trainer/objective.h"
@@ -44,7 +45,8 @@ struct TrainOptions {
 // Keys that define the run; a resumed job must agree with its checkpoint on them.
 bool defines_the_run(const std::string& key) {
   for (const char* prefix : {"seed", "sde.", "noise.", "sigmas.", "model.", "objective.", "optim.", "ema.",
-                             "train.batch_size", "train.micro_batches", "data.train", "data.range", "data.random_flip"}) {
+                             "train.batch_size", "train.micro_batches", "data.train", "data.synthetic", "data.range",
+                             "data.random_flip"}) {
     if (key.rfind(prefix, 0) == 0) return true;
   }
   return false;
@@ -113,24 +115,28 @@ void run_training(const TrainOptions& options) {
 
   const std::int64_t world = communicator->world_size();
   const std::int64_t per_rank_batch = trainer::per_rank_batch(settings, world);
-  data::ShardedLoader loader(data::loader_options_from(config, communicator->rank(), static_cast<int>(world), per_rank_batch));
+  data::LoaderOptions loader_options =
+      data::loader_options_from(config, communicator->rank(), static_cast<int>(world), per_rank_batch);
+  if (const auto toy = models::toy_spec_from(config)) {
+    loader_options.points = models::toy_points(*toy, settings.seed, 0, toy->count);
+  }
+  data::ShardedLoader loader(std::move(loader_options));
   const data::DatasetShape& shape = loader.shape();
-  const std::vector<std::int64_t> data_shape = {shape.channels, shape.height, shape.width};
+  const std::vector<std::int64_t> data_shape = loader.example_shape();
   if (model->input_shape() != data_shape) {
-    throw UserError(fmt::format("model.input_shape [{}] does not match the dataset's images [{}] in {}",
-                                fmt::join(model->input_shape(), ", "), fmt::join(data_shape, ", "),
-                                config.string("data.train")));
+    throw UserError(fmt::format("model.input_shape [{}] does not match the dataset's examples [{}] in {}",
+                                fmt::join(model->input_shape(), ", "), fmt::join(data_shape, ", "), loader.source()));
   }
   if (loader.plan().batches_per_epoch() < 1) {
-    throw UserError(fmt::format("{} has too few images ({}) for a global batch of {}", config.string("data.train"),
-                                shape.count, settings.global_batch));
+    throw UserError(fmt::format("{} has too few examples ({}) for a global batch of {}", loader.source(), shape.count,
+                                settings.global_batch));
   }
 
   if (communicator->rank() == 0) {
     std::filesystem::create_directories(workdir);
     std::ofstream(workdir + "/config.yaml") << config.to_yaml();
     log::info("training {} ({} parameters, {}) on {} ({} images) with {} rank(s) [{}], global batch {}, {} -> {}",
-              model->name(), model->parameter_count(), model->parameterisation(), config.string("data.train"),
+              model->name(), model->parameter_count(), model->parameterisation(), loader.source(),
               shape.count, world, communicator->backend(), settings.global_batch,
               resume_from ? fmt::format("resuming at step {}", resume_from->state.step) : std::string("from scratch"),
               workdir);

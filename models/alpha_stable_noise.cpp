@@ -29,17 +29,20 @@ at::Tensor sample_stable(double alpha, double skew, at::IntArrayRef shape, at::G
          at::pow(at::cos(U - angle) / W, (1.0 - alpha) / alpha);
 }
 
-AlphaStableNoise::AlphaStableNoise(double alpha, bool isotropic) : alpha_(alpha), isotropic_(isotropic) {
+AlphaStableNoise::AlphaStableNoise(double alpha, bool isotropic, double max_subordinator)
+    : alpha_(alpha), isotropic_(isotropic), max_subordinator_(max_subordinator) {
   if (!(alpha > 0.0 && alpha <= 2.0)) {
     throw UserError(fmt::format("alpha-stable index alpha must be in (0, 2] (got {})", alpha));
   }
+  if (max_subordinator < 0.0) throw UserError("the clamp of the alpha-stable subordinator A must be >= 0 (0 = off)");
 }
 
 at::Tensor AlphaStableNoise::sample_subordinator(at::IntArrayRef shape, at::Generator& generator) const {
   const at::TensorOptions cpu_double = at::TensorOptions().dtype(at::kDouble);
   if (alpha_ == 2.0) return at::full(shape, 2.0, cpu_double);
   const double c_A = std::pow(std::cos(M_PI * alpha_ / 4.0), 2.0 / alpha_);
-  return 2.0 * c_A * sample_stable(alpha_ / 2.0, 1.0, shape, generator);
+  const at::Tensor A = 2.0 * c_A * sample_stable(alpha_ / 2.0, 1.0, shape, generator);
+  return max_subordinator_ > 0.0 ? A.clamp_max(max_subordinator_) : A;
 }
 
 at::Tensor AlphaStableNoise::sample(at::IntArrayRef shape, at::Generator& generator,

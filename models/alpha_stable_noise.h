@@ -15,15 +15,16 @@ at::Tensor sample_stable(double alpha, double skew, at::IntArrayRef shape, at::G
 // A = 2 c_A · S_{α/2}(1, 1, 0), c_A = cos(πα/4)^{2/α} (CONVENTIONS.md §6, where
 // the slides' constant is corrected by √2). α = 2 is N(0, 2) with A ≡ 2.
 // Isotropic noise shares one A across an example; otherwise each coordinate
-// draws its own.
+// draws its own. A positive `max_subordinator` clamps A (DLPM's clamp_a),
+// which tames the rare huge draws at the price of lighter tails.
 class AlphaStableNoise final : public NoiseFamily {
  public:
-  AlphaStableNoise(double alpha, bool isotropic);
+  AlphaStableNoise(double alpha, bool isotropic, double max_subordinator = 0.0);
   std::string name() const override { return "alpha_stable"; }
   double alpha() const { return alpha_; }
   bool isotropic() const { return isotropic_; }
 
-  // The non-negative subordinator A (float64, CPU).
+  // The non-negative subordinator A (float64, CPU), clamped when asked.
   at::Tensor sample_subordinator(at::IntArrayRef shape, at::Generator& generator) const;
 
   // One example of noise: A of shape [] (isotropic) or `shape`, then √A · G.
@@ -39,6 +40,7 @@ class AlphaStableNoise final : public NoiseFamily {
   void require_density() const;
   double alpha_;
   bool isotropic_;
+  double max_subordinator_;
 };
 
 }  // namespace scorch::models

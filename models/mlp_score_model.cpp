@@ -6,13 +6,20 @@
 #include <torch/nn/modules/container/functional.h>
 #include <torch/nn/modules/linear.h>
 
+#include <stdexcept>
+
 namespace scorch::models {
 
 MlpScoreModel::MlpScoreModel(std::vector<std::int64_t> input_shape, const std::vector<std::int64_t>& hidden,
                              Activation activation, std::shared_ptr<const Sde> sde)
-    : ScoreModel(sde ? Conditioning::time : Conditioning::noise_level),
-      input_shape_(std::move(input_shape)),
-      sde_(std::move(sde)) {
+    : MlpScoreModel(std::move(input_shape), hidden, activation, sde, sde ? Conditioning::time : Conditioning::noise_level) {}
+
+MlpScoreModel::MlpScoreModel(std::vector<std::int64_t> input_shape, const std::vector<std::int64_t>& hidden,
+                             Activation activation, std::shared_ptr<const Sde> sde, Conditioning conditioning)
+    : ScoreModel(conditioning), input_shape_(std::move(input_shape)), sde_(std::move(sde)) {
+  if ((conditioning == Conditioning::time) != static_cast<bool>(sde_)) {
+    throw std::logic_error("MlpScoreModel: an SDE is needed exactly for time conditioning");
+  }
   std::int64_t dimension = 1;
   for (std::int64_t n : input_shape_) dimension *= n;
   if (input_shape_.empty() || dimension <= 0 || hidden.empty()) {
@@ -32,15 +39,22 @@ MlpScoreModel::MlpScoreModel(std::vector<std::int64_t> input_shape, const std::v
 }
 
 std::string MlpScoreModel::parameterisation() const {
-  return sde_ ? "input (x, t); score = out / sigma_t" : "input (x, log sigma); score = out / sigma";
+  switch (conditioning()) {
+    case Conditioning::time: return "input (x, t); score = out / sigma_t";
+    case Conditioning::noise_level: return "input (x, log sigma); score = out / sigma";
+    case Conditioning::chain_time: return "input (x, tau = t/n); noise prediction = out";
+  }
+  return "?";
 }
 
 at::Tensor MlpScoreModel::score(const at::Tensor& x, const at::Tensor& conditioning) {
   const at::Tensor c = conditioning.to(at::kDouble).reshape({-1});
-  const at::Tensor feature = sde_ ? c : at::log(c);
-  const at::Tensor std = sde_ ? sde_->marginal_std(c) : c;
+  const bool noise_level = this->conditioning() == Conditioning::noise_level;
+  const at::Tensor feature = noise_level ? at::log(c) : c;
   const at::Tensor input = at::cat({x.reshape({x.size(0), -1}), feature.to(x.scalar_type()).unsqueeze(1)}, 1);
   const at::Tensor out = network_->forward(input);
+  if (this->conditioning() == Conditioning::chain_time) return out.reshape(x.sizes());
+  const at::Tensor std = noise_level ? c : sde_->marginal_std(c);
   return (out / std.to(x.scalar_type()).unsqueeze(1)).reshape(x.sizes());
 }
 

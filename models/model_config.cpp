@@ -27,6 +27,7 @@ void declare_model_config(ConfigSchema& schema) {
               true});
   schema.add({"noise.alpha", T::number, "2", "alpha-stable index α in (0, 2]", {}, 0.0, true, 2.0});
   schema.add({"noise.isotropic", T::boolean, "true", "alpha-stable: one subordinator A per example (else per coordinate)"});
+  schema.add({"dlpm.steps", T::integer, "1000", "DLPM: length n of the α-stable chain (cosine schedule)", {}, 2.0});
 
   schema.add({"sigmas.scheme", T::choice, "geometric",
               "NCSN noise-level ladder: geometric (sigmas.count levels), or overlap (the heavy-tailed DSM paper's "

@@ -56,18 +56,29 @@ void validate(const Options& o) {
   if (o.dropout < 0.0 || o.dropout >= 1.0) throw UserError("ncsnpp dropout must be in [0, 1)");
 }
 
+// DLPM chain times τ ∈ [0, 1) get the label range of DDPM's 999 t.
+constexpr double kChainLabelScale = 999.0;
+
 }  // namespace
 
 NcsnppModel::NcsnppModel(NcsnppOptions options, std::shared_ptr<const Sde> sde)
-    : ScoreModel(sde ? Conditioning::time : Conditioning::noise_level), options_(std::move(options)), sde_(std::move(sde)) {
+    : NcsnppModel(std::move(options), sde, sde ? Conditioning::time : Conditioning::noise_level) {}
+
+NcsnppModel::NcsnppModel(NcsnppOptions options, std::shared_ptr<const Sde> sde, Conditioning conditioning)
+    : ScoreModel(conditioning), options_(std::move(options)), sde_(std::move(sde)) {
+  if ((conditioning == Conditioning::time) != static_cast<bool>(sde_)) {
+    throw std::logic_error("NcsnppModel: an SDE is needed exactly for time conditioning");
+  }
   validate(options_);
-  if (labels() == Labels::scaled_time && options_.scale_by_sigma) {
-    throw UserError("ncsnpp: scale_by_sigma is for VE/noise-level models; VP and subVP already use score = -out / sigma_t");
+  if (labels() != Labels::sigma && options_.scale_by_sigma) {
+    throw UserError("ncsnpp: scale_by_sigma is for VE/noise-level models; VP and subVP already use score = -out / "
+                    "sigma_t, and DLPM models predict the noise");
   }
   build();
 }
 
 NcsnppModel::Labels NcsnppModel::labels() const {
+  if (conditioning() == Conditioning::chain_time) return Labels::chain_time;
   return sde_ && sde_->name() != "ve" ? Labels::scaled_time : Labels::sigma;
 }
 
@@ -270,6 +281,7 @@ at::Tensor NcsnppModel::network_output(const at::Tensor& x, const at::Tensor& la
 
 at::Tensor NcsnppModel::score(const at::Tensor& x, const at::Tensor& conditioning) {
   const at::Tensor c = conditioning.to(at::kDouble).reshape({-1});
+  if (labels() == Labels::chain_time) return network_output(x, c * kChainLabelScale, at::ones_like(c));
   if (!sde_) return network_output(x, c, c);
   const at::Tensor sigma = sde_->marginal_std(c);
   if (labels() == Labels::sigma) return network_output(x, sigma, sigma);
@@ -280,6 +292,7 @@ at::Tensor NcsnppModel::score(const at::Tensor& x, const at::Tensor& conditionin
 std::string NcsnppModel::parameterisation() const {
   const bool fourier = options_.embedding_type == Options::Embedding::fourier;
   const std::string embedding = fourier ? "Fourier features of log(label)" : "sinusoidal embedding of label";
+  if (labels() == Labels::chain_time) return fmt::format("label = {} tau; {}; noise prediction = out", kChainLabelScale, embedding);
   if (sde_ && labels() == Labels::scaled_time) {
     return fmt::format("label = {} t; {}; score = -out / sigma_t", sde_->grid().num_steps() - 1, embedding);
   }

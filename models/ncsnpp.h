@@ -54,6 +54,10 @@ class NcsnppModel final : public ScoreModel {
   // with scale_by_sigma); VP/subVP: label (N−1)·t and score = −out/σ_t), else
   // noise-level conditioned (label σ, score = out (/σ with scale_by_sigma)).
   NcsnppModel(NcsnppOptions options, std::shared_ptr<const Sde> sde);
+  // `conditioning` time needs the SDE; noise_level and chain_time take none. A
+  // chain-time (DLPM) model takes label 999 τ, like VP's 999 t, and returns
+  // its output as the noise prediction ε̂.
+  NcsnppModel(NcsnppOptions options, std::shared_ptr<const Sde> sde, Conditioning conditioning);
 
   at::Tensor score(const at::Tensor& x, const at::Tensor& conditioning) override;
   std::string name() const override { return "ncsnpp"; }
@@ -66,7 +70,7 @@ class NcsnppModel final : public ScoreModel {
   const NcsnppOptions& options() const { return options_; }
 
  private:
-  enum class Labels { sigma, scaled_time };
+  enum class Labels { sigma, scaled_time, chain_time };
   Labels labels() const;
   void build();
 

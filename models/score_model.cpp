@@ -3,7 +3,12 @@
 namespace scorch::models {
 
 std::string to_string(Conditioning conditioning) {
-  return conditioning == Conditioning::time ? "time" : "noise_level";
+  switch (conditioning) {
+    case Conditioning::time: return "time";
+    case Conditioning::noise_level: return "noise_level";
+    case Conditioning::chain_time: return "chain_time";
+  }
+  return "?";
 }
 
 std::int64_t ScoreModel::parameter_count() const {

@@ -2,7 +2,9 @@
 // A score model maps (x, conditioning) to ∇ log p. Networks and analytic
 // oracles share this interface, so trainers, samplers and likelihood code take
 // either. Conditioning is one value per example: the diffusion time t for SDE
-// models, the noise level σ for NCSN-style models.
+// models, the noise level σ for NCSN-style models, and the chain time τ = t/n
+// for DLPM models, whose output is the noise prediction ε̂ rather than a score
+// (the α-stable chain has no closed-form score to learn).
 #include "models/score_function.h"
 
 #include <torch/nn/module.h>
@@ -13,7 +15,7 @@
 
 namespace scorch::models {
 
-enum class Conditioning { time, noise_level };
+enum class Conditioning { time, noise_level, chain_time };
 std::string to_string(Conditioning conditioning);
 
 class ScoreModel : public torch::nn::Module {

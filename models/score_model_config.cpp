@@ -48,6 +48,11 @@ double noise_scale_from(const Config& config) {
   throw UserError("analytic_gmm has a closed-form score only under Gaussian noise (noise.family = " + family + ")");
 }
 
+Conditioning conditioning_from(const Config& config, bool has_sde) {
+  if (config.string("objective.kind") == "dlpm") return Conditioning::chain_time;
+  return has_sde ? Conditioning::time : Conditioning::noise_level;
+}
+
 }  // namespace
 
 void declare_score_model_config(ConfigSchema& schema) {
@@ -72,6 +77,7 @@ void declare_score_model_config(ConfigSchema& schema) {
 std::shared_ptr<ScoreModel> make_score_model(const Config& config, std::shared_ptr<const Sde> sde) {
   const std::string& name = config.string("model.name");
   if (name == "analytic_gmm") {
+    if (config.string("objective.kind") == "dlpm") throw UserError("analytic_gmm has no DLPM noise prediction");
     GaussianMixture mixture = mixture_from(config);
     const auto dimension = mixture.means.size(1);
     const auto declared = config.integer_list("model.input_shape", 1);
@@ -82,11 +88,15 @@ std::shared_ptr<ScoreModel> make_score_model(const Config& config, std::shared_p
     return std::make_shared<AnalyticGmmModel>(std::move(mixture), noise_scale_from(config));
   }
   const auto input_shape = config.integer_list("model.input_shape", 1);
+  const Conditioning conditioning = conditioning_from(config, sde != nullptr);
   if (name == "ncsnpp") {
-    const bool variance_exploding = !sde || sde->name() == "ve";
-    return std::make_shared<NcsnppModel>(ncsnpp_options_from(config, input_shape, variance_exploding), std::move(sde));
+    // DLPM models see [−1, 1] and predict O(1) noise, like VP/subVP ones.
+    const bool variance_exploding = conditioning == Conditioning::noise_level || (sde && sde->name() == "ve");
+    return std::make_shared<NcsnppModel>(ncsnpp_options_from(config, input_shape, variance_exploding), std::move(sde),
+                                         conditioning);
   }
   if (name == "ncsnv2") {
+    if (conditioning == Conditioning::chain_time) throw UserError("objective.kind = dlpm needs model.name mlp or ncsnpp");
     if (input_shape.size() != 3 || input_shape[1] != input_shape[2]) {
       throw UserError("ncsnv2 needs model.input_shape [C, H, W] with H = W");
     }
@@ -97,7 +107,7 @@ std::shared_ptr<ScoreModel> make_score_model(const Config& config, std::shared_p
   }
   const Activation activation = parse_activation(config.string("model.mlp.activation"));
   return std::make_shared<MlpScoreModel>(input_shape, config.integer_list("model.mlp.hidden", 1), activation,
-                                         std::move(sde));
+                                         std::move(sde), conditioning);
 }
 
 }  // namespace scorch::models

@@ -5,6 +5,7 @@
 #include "models/model_config.h"
 #include "models/noise_family.h"
 #include "models/sde.h"
+#include "trainer/dlpm_loss.h"
 #include "trainer/noise_level_dsm_loss.h"
 #include "trainer/sde_dsm_loss.h"
 
@@ -13,7 +14,9 @@ namespace scorch::trainer {
 void declare_objective_config(ConfigSchema& schema) {
   using T = ConfigType;
   schema.add({"objective.kind", T::choice, "sde",
-              "sde: continuous-time DSM on the SDE; ncsn: multi-level DSM on the sigmas ladder", {"sde", "ncsn"}});
+              "sde: continuous-time DSM on the SDE; ncsn: multi-level DSM on the sigmas ladder; dlpm: noise "
+              "prediction on the α-stable chain (noise.alpha, noise.isotropic, dlpm.steps)",
+              {"sde", "ncsn", "dlpm"}});
   schema.add({"objective.weighting", T::choice, "original", "sde: λ(t) = σ_t² (original) or g(t)² (likelihood)",
               {"original", "likelihood"}});
   schema.add({"objective.time_sampling", T::choice, "uniform",
@@ -26,6 +29,10 @@ void declare_objective_config(ConfigSchema& schema) {
   schema.add({"objective.reduction", T::choice, "auto",
               "sde: sum or mean of the squared error over dimensions; auto = sum for ve, mean for vp/subvp",
               {"auto", "sum", "mean"}});
+  schema.add({"objective.median_of_means", T::integer, "1",
+              "dlpm: noise draws M per example; M > 1 keeps the median of the M losses (DLPM_M)", {}, 1.0});
+  schema.add({"objective.clamp_a", T::number, "0", "dlpm: clamp of the subordinator A (0 = off, as in the DLPM code)", {}, 0.0});
+  schema.add({"objective.clamp_eps", T::number, "0", "dlpm: elementwise clamp of the noise ε_t (0 = off)", {}, 0.0});
 }
 
 SdeDsmSettings make_sde_dsm_settings(const Config& config, const models::Sde& sde) {
@@ -40,8 +47,23 @@ SdeDsmSettings make_sde_dsm_settings(const Config& config, const models::Sde& sd
   return settings;
 }
 
+DlpmSettings make_dlpm_settings(const Config& config) {
+  if (config.string("noise.family") != "alpha_stable") {
+    throw UserError("objective.kind = dlpm needs noise.family = alpha_stable (got " + config.string("noise.family") + ")");
+  }
+  DlpmSettings settings;
+  settings.alpha = config.number("noise.alpha");
+  settings.isotropic = config.boolean("noise.isotropic");
+  settings.steps = config.integer("dlpm.steps");
+  settings.draws = config.integer("objective.median_of_means");
+  settings.clamp_a = config.number("objective.clamp_a");
+  settings.clamp_eps = config.number("objective.clamp_eps");
+  return settings;
+}
+
 std::unique_ptr<Objective> make_objective(const Config& config, const models::Sde* sde) {
   const std::string& kind = config.string("objective.kind");
+  if (kind == "dlpm") return std::make_unique<DlpmLoss>(make_dlpm_settings(config));
   if (kind == "ncsn") {
     std::shared_ptr<const models::NoiseFamily> family = models::make_noise_family(config);
     return std::make_unique<NoiseLevelDsmLoss>(models::make_noise_levels(config), std::move(family));
