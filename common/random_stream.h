@@ -29,6 +29,7 @@ enum class RandomPurpose : std::uint64_t {
   bound_time = 12,
   bound_noise = 13,
   bound_decoder_noise = 14,
+  metric_clustering = 15,
   test = 1000,
 };
 

@@ -20,9 +20,12 @@ void declare_evaluation_config(ConfigSchema& schema) {
   schema.add({"report", T::string, "eval-report", "output directory (report, samples, finished work units)"});
   schema.add({"seed", T::integer, "0", "root of every random draw of the evaluation", {}, 0.0});
   schema.add({"weights", T::choice, "ema", "the checkpoint weights evaluated", {"ema", "model"}});
-  schema.add({"metrics", T::string, "fid,is", "comma-separated subset of fid, is, nll, bound"});
-  schema.add({"samples.count", T::integer, "10000", "fid, is: images sampled per checkpoint", {}, 2.0});
-  schema.add({"samples.sampler", T::choice, "ode", "fid, is: the sampler", {"pc", "ode", "ald", "dlpm", "dlim"}});
+  schema.add({"metrics", T::string, "fid,is", "comma-separated subset of fid, is, nll, bound, modes, tail"});
+  schema.add({"summary", T::boolean, "false",
+              "add a row with the mean and 95% interval over all checkpoints (e.g. the final ones of several seeds)"});
+  schema.add({"samples.count", T::integer, "10000", "fid, is, modes, tail: samples drawn per checkpoint", {}, 2.0});
+  schema.add({"samples.sampler", T::choice, "ode", "fid, is, modes, tail: the sampler",
+              {"pc", "ode", "ald", "dlpm", "dlim"}});
   schema.add({"samples.grid", T::integer, "64", "images in each checkpoint's PNG grid (0: none)", {}, 0.0});
   schema.add({"features.extractor", T::string, "",
               "fid, is: classifier .h5 from `scorch train-classifier`, or a TorchScript Inception port (.pt)"});
@@ -40,6 +43,12 @@ void declare_evaluation_config(ConfigSchema& schema) {
   schema.add({"likelihood.atol", T::number, "1e-5", "nll: RK45 absolute tolerance", {}, 0.0, true});
   schema.add({"likelihood.eps", T::number, "0", "nll, bound: smallest time (0: the checkpoint's objective.eps)", {}, 0.0});
   schema.add({"bound.time_samples", T::integer, "1000", "bound: importance-sampled times per image", {}, 1.0});
+  schema.add({"modes.clusters", T::integer, "20", "modes: k-means clusters of the precision-recall curve", {}, 1.0});
+  schema.add({"modes.runs", T::integer, "10", "modes: k-means runs the curve is averaged over", {}, 1.0});
+  schema.add({"modes.angles", T::integer, "1001", "modes: points λ = tan θ on the precision-recall curve", {}, 2.0});
+  schema.add({"tail.xi", T::number, "0.95", "tail: the quantile levels compared lie in (xi, 1)", {}, 0.0, true, 1.0});
+  schema.add({"tail.reference_count", T::integer, "100000", "tail: points of the true distribution drawn as reference",
+              {}, 2.0});
   declare_distributed_keys(schema);
   declare_sampler_config(schema);
 }
@@ -56,15 +65,15 @@ const ConfigSchema& evaluation_schema() {
 }
 
 std::set<std::string> requested_metrics(const Config& config) {
-  static const std::set<std::string> known = {"fid", "is", "nll", "bound"};
+  static const std::set<std::string> known = {"fid", "is", "nll", "bound", "modes", "tail"};
   std::set<std::string> metrics;
   for (const std::string& item : split_comma_list(config.string("metrics"))) {
     if (!known.count(item)) {
-      throw UserError(fmt::format("metrics: unknown metric '{}' (choose from fid, is, nll, bound)", item));
+      throw UserError(fmt::format("metrics: unknown metric '{}' (choose from fid, is, nll, bound, modes, tail)", item));
     }
     metrics.insert(item);
   }
-  if (metrics.empty()) throw UserError("metrics: name at least one of fid, is, nll, bound");
+  if (metrics.empty()) throw UserError("metrics: name at least one of fid, is, nll, bound, modes, tail");
   return metrics;
 }
 

@@ -12,7 +12,7 @@ namespace scorch::evaluation {
 
 const ConfigSchema& evaluation_schema();
 
-// metrics: a comma-separated subset of fid, is, nll, bound.
+// metrics: a comma-separated subset of fid, is, nll, bound, modes, tail.
 std::set<std::string> requested_metrics(const Config& config);
 
 // The likelihood.* and bound.* keys; `training_eps` stands in for likelihood.eps = 0.

@@ -67,6 +67,12 @@ const std::vector<Column>& all_columns() {
                                               {"IS", "is", "is_std", 2},
                                               {"NLL (bits/dim)", "nll_bpd", "nll_bpd_ci95", 3},
                                               {"bound (bits/dim)", "bound_bpd", "bound_bpd_ci95", 3},
+                                              {"majority share", "majority_share", "", 3},
+                                              {"mode share TV", "mode_share_tv", "", 3},
+                                              {"precision", "precision", "", 3},
+                                              {"recall", "recall", "", 3},
+                                              {"F1 (PRD)", "f1", "", 3},
+                                              {"tail MSLE", "tail_msle", "", 3},
                                               {"sampling NFE", "sample_nfe", "", 1},
                                               {"NLL NFE", "nll_nfe", "", 1}};
   return columns;
@@ -78,6 +84,47 @@ std::string cell(const json& record, const Column& column) {
   const auto spread = column.spread.empty() ? std::nullopt : metric(record, column.spread);
   if (spread) return fmt::format("{:.{}f} ± {:.{}f}", *value, column.decimals, *spread, column.decimals);
   return fmt::format("{:.{}f}", *value, column.decimals);
+}
+
+// The 97.5% quantile of Student's t with `df` degrees of freedom: exact to
+// three decimals up to 30, then the first Cornish–Fisher correction to 1.96.
+double student_t_975(std::int64_t df) {
+  static const double table[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                                 2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+                                 2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+  if (df <= 30) return table[std::max<std::int64_t>(df, 1) - 1];
+  return 1.96 + 2.37 / static_cast<double>(df);
+}
+
+// Per shown metric: the mean over the records that have it and the half-width
+// of its 95% t-interval (0 with one record).
+json summary_of(const std::vector<json>& records, const std::vector<Column>& columns) {
+  json summary = json::object();
+  for (const Column& column : columns) {
+    std::vector<double> values;
+    for (const json& record : records) {
+      if (const auto value = metric(record, column.value)) values.push_back(*value);
+    }
+    const double n = static_cast<double>(values.size());
+    double mean = 0.0, squares = 0.0;
+    for (double v : values) mean += v / n;
+    for (double v : values) squares += (v - mean) * (v - mean);
+    const double ci95 = values.size() > 1 ? student_t_975(static_cast<std::int64_t>(values.size()) - 1) *
+                                                std::sqrt(squares / (n - 1.0) / n)
+                                          : 0.0;
+    summary[column.value] = {{"mean", mean}, {"ci95", ci95}, {"n", values.size()}};
+  }
+  return summary;
+}
+
+std::string summary_row(const json& summary, const std::vector<Column>& columns, std::size_t records) {
+  std::string md = fmt::format("| | **mean ± 95% CI over {}** |", records);
+  for (const Column& column : columns) {
+    const json& entry = summary[column.value];
+    md += fmt::format(" {:.{}f} ± {:.{}f} |", entry["mean"].get<double>(), column.decimals, entry["ci95"].get<double>(),
+                      column.decimals);
+  }
+  return md + "\n";
 }
 
 std::string settings_section(const json& settings) {
@@ -157,7 +204,8 @@ std::vector<std::string> write_plots(const std::filesystem::path& directory, con
 }  // namespace
 
 ReportFiles write_evaluation_report(const std::string& directory, const nlohmann::ordered_json& settings,
-                                    std::vector<nlohmann::ordered_json> records, const PlotSeries& training_loss) {
+                                    std::vector<nlohmann::ordered_json> records, const PlotSeries& training_loss,
+                                    bool with_summary) {
   std::stable_sort(records.begin(), records.end(), [](const json& a, const json& b) {
     return std::make_pair(step_of(a), text_of(a, "checkpoint")) < std::make_pair(step_of(b), text_of(b, "checkpoint"));
   });
@@ -165,19 +213,23 @@ ReportFiles write_evaluation_report(const std::string& directory, const nlohmann
   std::filesystem::create_directories(root);
   ReportFiles files{(root / "report.json").string(), (root / "report.md").string(), {}};
 
-  json report = json::object();
-  report["settings"] = settings;
-  report["checkpoints"] = records;
-  write_text_file_atomically(files.json, dumped(report, 2) + "\n");
-
-  const std::vector<std::string> plots = write_plots(root, records, training_loss);
   std::vector<Column> columns;
   for (const Column& column : all_columns()) {
     if (any_has(records, column.value)) columns.push_back(column);
   }
-  write_text_file_atomically(files.markdown, "# scorch evaluation report\n\n" + settings_section(settings) +
-                                                 table(records, columns) + plots_section(plots) +
-                                                 samples_section(records));
+  json report = json::object();
+  report["settings"] = settings;
+  report["checkpoints"] = records;
+  std::string rows = table(records, columns);
+  if (with_summary && !records.empty()) {
+    report["summary"] = summary_of(records, columns);
+    rows += summary_row(report["summary"], columns, records.size());
+  }
+  write_text_file_atomically(files.json, dumped(report, 2) + "\n");
+
+  const std::vector<std::string> plots = write_plots(root, records, training_loss);
+  write_text_file_atomically(files.markdown, "# scorch evaluation report\n\n" + settings_section(settings) + rows +
+                                                 plots_section(plots) + samples_section(records));
   for (const std::string& plot : plots) files.plots.push_back((root / plot).string());
   return files;
 }

@@ -1,8 +1,11 @@
 #pragma once
 // The report of `scorch evaluate`, written into one directory:
-//   report.json  {"settings": ..., "checkpoints": [records sorted by step]}
-//   report.md    settings, a table with a row per checkpoint, the plots and
-//                the sample grids (most recent first)
+//   report.json  {"settings": ..., "checkpoints": [records sorted by step],
+//                 "summary": {metric: {"mean", "ci95", "n"}} (with a summary)}
+//   report.md    settings, a table with a row per checkpoint (and the summary
+//                row: mean ± 95% Student-t interval over the checkpoints, for
+//                one run per seed), the plots and the sample grids (most
+//                recent first)
 //   plots/fid.svg, plots/is.svg         the metric against the training step
 //   plots/bits_per_dim.svg              ODE NLL and DSM bound together: one
 //                                       series each, whichever are present
@@ -11,7 +14,8 @@
 // A record is one evaluated checkpoint:
 //   {"checkpoint": PATH, "step": N, "grid": "grids/x.png" (optional, relative to the directory),
 //    "metrics": {"fid", "is", "is_std", "nll_bpd", "nll_bpd_ci95", "bound_bpd", "bound_bpd_ci95",
-//                "sample_nfe", "nll_nfe"}}
+//                "majority_share", "mode_share_tv", "mode_share_max_error", "mode_shares", "precision",
+//                "recall", "f1", "tail_msle", "sample_nfe", "nll_nfe"}}
 // where any metric may be absent. Non-finite metric values count as absent in
 // the table and plots (report.json keeps the records as given, where JSON
 // writes them as null). Table columns appear only for metrics some record has.
@@ -36,7 +40,8 @@ struct ReportFiles {
 // the evaluation) is copied into report.json and listed in report.md. A
 // non-empty `training_loss` (step, loss) is plotted too.
 ReportFiles write_evaluation_report(const std::string& directory, const nlohmann::ordered_json& settings,
-                                    std::vector<nlohmann::ordered_json> records, const PlotSeries& training_loss = {});
+                                    std::vector<nlohmann::ordered_json> records, const PlotSeries& training_loss = {},
+                                    bool with_summary = false);
 
 // The (step, loss) records of a run's metrics.jsonl with a finite loss; empty
 // when the file is missing. Lines that are not JSON records are skipped.

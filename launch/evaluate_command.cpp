@@ -1,5 +1,5 @@
 // `scorch evaluate`: metrics for every checkpoint of a run (FID, IS, ODE NLL,
-// DSM bound), split over the ranks of a job, resumable unit by unit, with a
+// DSM bound, and the toys' mode and tail metrics), split over the ranks of a job, resumable unit by unit, with a
 // JSON + Markdown report, sample grids and plots.
 #include "common/communicator.h"
 #include "common/config.h"
@@ -8,12 +8,14 @@
 #include "data/content_hash.h"
 #include "data/dataset_file.h"
 #include "data/loader_config.h"
+#include "data/tensor_archive.h"
 #include "evaluation/evaluation_config.h"
 #include "evaluation/evaluation_report.h"
 #include "evaluation/frechet_distance.h"
 #include "evaluation/image_features.h"
 #include "evaluation/model_sampler.h"
 #include "evaluation/sample_file.h"
+#include "evaluation/toy_evaluation.h"
 #include "launch/checkpoint_model.h"
 #include "launch/commands.h"
 #include "launch/job_communicator.h"
@@ -27,6 +29,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 namespace scorch::launch {
@@ -88,12 +91,13 @@ class Evaluation {
     const std::string stem = basename_without_extension(checkpoint_path);
     log::info("checkpoint {}/{}: {} (step {})", position, total, checkpoint_path, loaded.state.step);
     json record = {{"checkpoint", checkpoint_path}, {"step", loaded.state.step}, {"metrics", json::object()}};
-    if (extractor_) {
-      const json sampled = sample(loaded, stem);
-      merge(record, sampled);
-      if (config_.integer("samples.grid") > 0) record["grid"] = "grids/" + stem + ".png";
-      merge(record, image_metrics(stem));
+    if (needs_samples()) {
+      merge(record, sample(loaded, stem));
+      const bool images = loaded.model->input_shape().size() == 3;
+      if (images && config_.integer("samples.grid") > 0) record["grid"] = "grids/" + stem + ".png";
     }
+    if (extractor_) merge(record, image_metrics(stem));
+    if (metrics_.count("modes") || metrics_.count("tail")) merge(record, toy_metrics(loaded, stem));
     if (metrics_.count("nll") || metrics_.count("bound")) merge(record, likelihood(loaded, stem));
     return record;
   }
@@ -101,10 +105,14 @@ class Evaluation {
   json settings() const {
     json settings = {{"metrics", config_.string("metrics")}, {"weights", config_.string("weights")},
                      {"seed", config_.integer("seed")}};
-    if (extractor_) {
+    if (needs_samples()) {
       settings["samples"] = {{"count", config_.integer("samples.count")}, {"sampler", config_.string("samples.sampler")}};
-      settings["extractor"] = extractor_->identity();
     }
+    if (extractor_) settings["extractor"] = extractor_->identity();
+    if (metrics_.count("modes")) {
+      settings["modes"] = {{"clusters", config_.integer("modes.clusters")}, {"runs", config_.integer("modes.runs")}};
+    }
+    if (metrics_.count("tail")) settings["tail"] = {{"xi", config_.number("tail.xi")}};
     if (metrics_.count("fid")) settings["reference"] = config_.string("features.reference");
     if (metrics_.count("nll") || metrics_.count("bound")) {
       settings["likelihood"] = {{"data", config_.string("likelihood.data")},
@@ -118,6 +126,13 @@ class Evaluation {
   const std::string& report() const { return report_; }
 
  private:
+  bool needs_samples() const {
+    for (const char* metric : {"fid", "is", "modes", "tail"}) {
+      if (metrics_.count(metric)) return true;
+    }
+    return false;
+  }
+
   static void merge(json& record, const json& values) {
     for (const auto& [key, value] : values.items()) record["metrics"][key] = value;
   }
@@ -145,10 +160,11 @@ class Evaluation {
         evaluation::generate_samples(sampler, config_.integer("samples.count"), config_.integer("sampler.batch_size"),
                                      loaded.model->input_shape(), communicator_, "sample " + stem);
     if (communicator_.rank() == 0) {
-      if (generated.samples.dim() != 4) throw UserError("fid and is need an image model; this model draws vectors");
+      const bool images = generated.samples.dim() == 4;
+      if (extractor_ && !images) throw UserError("fid and is need an image model; this model draws vectors");
       evaluation::write_sample_file(samples_path(stem), generated.samples, model.range, false,
                                     {{"checkpoint", loaded.path}, {"sampler", config_.string("samples.sampler")}});
-      if (config_.integer("samples.grid") > 0) {
+      if (images && config_.integer("samples.grid") > 0) {
         evaluation::write_sample_grid(report_ + "/grids/" + stem + ".png", generated.samples, model.range,
                                       config_.integer("samples.grid"));
       }
@@ -172,6 +188,31 @@ class Evaluation {
     if (summary.inception_score) {
       values["is"] = summary.inception_score->mean;
       values["is_std"] = summary.inception_score->std;
+    }
+    units_.record(unit, values);
+    return values;
+  }
+
+  // Computed on rank 0 from the stored samples; the unit records rank 0's values.
+  json toy_metrics(const CheckpointModel& loaded, const std::string& stem) {
+    const std::string unit = stem + ".toy";
+    if (auto done = units_.finished(unit)) return *done;
+    const std::optional<models::ToySpec> toy = models::toy_spec_from(loaded.config);
+    if (!toy) throw UserError(loaded.path + ": modes and tail need a model trained on a data.synthetic toy");
+    json values = json::object();
+    if (communicator_.rank() == 0) {
+      evaluation::ToyMetricSettings settings;
+      settings.modes = metrics_.count("modes") > 0;
+      settings.tail = metrics_.count("tail") > 0;
+      settings.prd = {config_.integer("modes.clusters"), config_.integer("modes.angles"), config_.integer("modes.runs"),
+                      100, static_cast<std::uint64_t>(config_.integer("seed"))};
+      settings.tail_xi = config_.number("tail.xi");
+      settings.tail_reference_count = config_.integer("tail.reference_count");
+      settings.data_seed = static_cast<std::uint64_t>(loaded.config.integer("seed"));
+      const evaluation::ToyMetrics metrics =
+          evaluation::evaluate_toy_samples(data::read_tensor(samples_path(stem), "samples"), *toy, settings);
+      for (const auto& [name, value] : metrics.values) values[name] = value;
+      if (!metrics.shares.empty()) values["mode_shares"] = metrics.shares;
     }
     units_.record(unit, values);
     return values;
@@ -239,7 +280,8 @@ void run_evaluate(const EvaluateOptions& options) {
   // Checkpoints of a run (RUN/checkpoints/X.h5) bring the run's loss curve along.
   const std::filesystem::path run = std::filesystem::path(checkpoints.front()).parent_path().parent_path();
   const evaluation::ReportFiles files = evaluation::write_evaluation_report(
-      evaluation.report(), evaluation.settings(), records, evaluation::training_loss_of((run / "metrics.jsonl").string()));
+      evaluation.report(), evaluation.settings(), records, evaluation::training_loss_of((run / "metrics.jsonl").string()),
+      config.boolean("summary"));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   log::info("evaluated {} checkpoint(s) in {:.0f} s; report in {}", checkpoints.size(), seconds, files.markdown);
   const json summary = {{"report", files.json}, {"checkpoints", records.size()}, {"seconds", seconds},
@@ -252,7 +294,7 @@ void run_evaluate(const EvaluateOptions& options) {
 void add_evaluate_command(CLI::App& app) {
   auto options = std::make_shared<EvaluateOptions>();
   CLI::App* evaluate =
-      app.add_subcommand("evaluate", "Evaluate checkpoints (FID, IS, ODE NLL, DSM bound) and write a report; resumable");
+      app.add_subcommand("evaluate", "Evaluate checkpoints (FID, IS, ODE NLL, DSM bound, toy modes and tails) and write a report; resumable");
   evaluate->add_option("--config", options->config, "evaluation config (YAML)")->required();
   evaluate->add_option("--checkpoints", options->checkpoints,
                        "run or checkpoints directory, or comma-separated checkpoint files (overrides the config)");
