@@ -203,7 +203,10 @@ bool collect_numbers(const YAML::Node& node, std::size_t depth, NumberArray& out
 std::optional<NumberArray> parse_number_array(const std::string& yaml_text) {
   try {
     NumberArray array;
-    if (!collect_numbers(YAML::Load(yaml_text), 0, array)) return std::nullopt;
+    const YAML::Node node = YAML::Load(yaml_text);
+    // [] is the empty list (shape [0]), e.g. "not set" for an optional interval.
+    if (node.IsSequence() && node.size() == 0) return NumberArray{{}, {0}};
+    if (!collect_numbers(node, 0, array)) return std::nullopt;
     std::int64_t expected = 1;
     for (std::int64_t n : array.shape) expected *= n;
     if (static_cast<std::int64_t>(array.values.size()) != expected) return std::nullopt;

@@ -13,7 +13,7 @@
 namespace scorch {
 
 // number_list: a number or a (nested, rectangular) YAML list of numbers, such
-// as mixture means [[5, 5], [-5, -5]].
+// as mixture means [[5, 5], [-5, -5]], or the empty list [].
 enum class ConfigType { number, integer, boolean, string, choice, number_list };
 
 // A number_list value: row-major values and the nesting shape ([] for a scalar).

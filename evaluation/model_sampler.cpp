@@ -14,6 +14,8 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <utility>
+
 namespace scorch::evaluation {
 namespace {
 
@@ -45,6 +47,16 @@ void require(bool suits, SamplerKind kind, const std::string& needs, const Sampl
 
 void require_sde(SamplerKind kind, const SamplingModel& model) {
   require(model.sde != nullptr, kind, "a time-conditioned SDE model (objective.kind = sde)", model);
+}
+
+// sampler.ald.start, or the data range ([0, 1] or [−1, 1]) when it is empty.
+std::pair<double, double> ald_start_interval(const Config& sampling, data::PixelRange range) {
+  const NumberArray start = sampling.number_list("sampler.ald.start");
+  if (start.values.empty()) return {range == data::PixelRange::unit ? 0.0 : -1.0, 1.0};
+  if (start.values.size() != 2 || !(start.values[0] < start.values[1])) {
+    throw UserError("sampler.ald.start must be [low, high] with low < high");
+  }
+  return {start.values[0], start.values[1]};
 }
 
 }  // namespace
@@ -126,12 +138,12 @@ BatchSampler make_batch_sampler(SamplerKind kind, const Config& sampling, const 
     case SamplerKind::ald: {
       require(!model.noise_levels.empty(), kind, "a noise-level conditioned model (objective.kind = ncsn)", model);
       const AldSettings settings = ald_settings_from(sampling, model.noise_levels);
-      const double low = model.range == data::PixelRange::unit ? 0.0 : -1.0;
+      const auto [low, high] = ald_start_interval(sampling, model.range);
       return [=](const std::vector<std::int64_t>& indices) {
         *score.calls = 0;
         // NCSN's start: uniform over the data range, one stream per image.
         const at::Tensor start = draw_per_example({seed, RandomPurpose::sampler_noise, 2}, indices, [&](at::Generator& g) {
-          return at::rand(shape, g, at::kDouble) * (1.0 - low) + low;
+          return at::rand(shape, g, at::kDouble) * (high - low) + low;
         });
         at::Tensor x = annealed_langevin(score, start.to(options), settings, seed, indices);
         return SampleBatch{x, per_image(static_cast<double>(*score.calls), x.size(0))};

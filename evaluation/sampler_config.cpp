@@ -28,6 +28,8 @@ void declare_sampler_config(ConfigSchema& schema) {
               "ald: step size ε, α_i = ε σ_i²/σ_L² (thesis Eq. 6.4 helps choose it)", {}, 0.0, true});
   schema.add({"sampler.ald.noise_shape", T::number, "2",
               "ald: Langevin noise shape β (2 Gaussian; else generalised normal, unit variance)", {}, 0.5, true});
+  schema.add({"sampler.ald.start", T::number_list, "[]",
+              "ald: [low, high] of the uniform start per coordinate ([]: the model's data range)"});
   schema.add({"sampler.dlpm.steps", T::integer, "0",
               "dlpm, dlim: length of the sampling chain (0 = the model's dlpm.steps)", {}, 0.0});
   schema.add({"sampler.dlpm.clamp_a", T::number, "20", "dlpm, dlim: clamp of the subordinators A (0 = off)", {}, 0.0});

@@ -24,6 +24,9 @@ GaussianMixture mixture_from(const Config& config) {
   GaussianMixture mixture;
   mixture.weights = to_tensor(config.number_list("model.gmm.weights")).reshape({-1});
   mixture.means = to_tensor(config.number_list("model.gmm.means"));
+  if (mixture.weights.numel() == 0 || mixture.means.numel() == 0) {
+    throw UserError("analytic_gmm needs at least one component in model.gmm.weights and model.gmm.means");
+  }
   if (mixture.means.dim() == 1) mixture.means = mixture.means.unsqueeze(1);  // 1-D data: [K] -> [K, 1]
   const std::int64_t K = mixture.means.size(0), D = mixture.means.size(1);
   const at::Tensor covariances = to_tensor(config.number_list("model.gmm.covariances"));

@@ -99,7 +99,9 @@ TEST(Config, NumberListsParseNestedRectangularLists) {
   EXPECT_FALSE(parse_number_array("[[1, 2], [3]]"));
   EXPECT_FALSE(parse_number_array("[1, [2]]"));
   EXPECT_FALSE(parse_number_array("[a, 2]"));
-  EXPECT_FALSE(parse_number_array("[]"));
+  EXPECT_EQ(parse_number_array("[]")->shape, std::vector<std::int64_t>{0});  // the empty list
+  EXPECT_TRUE(parse_number_array("[]")->values.empty());
+  EXPECT_FALSE(parse_number_array("[[]]"));
   EXPECT_NE(error_of("model:\n  gmm:\n    weights: [1, x]\n").find("rectangular list of numbers"), std::string::npos);
 }
 

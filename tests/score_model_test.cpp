@@ -165,6 +165,19 @@ TEST(ScoreModelConfig, CovarianceFormsAgreeAndBadShapesFail) {
   gn.push_back("noise.beta=1.5");
   EXPECT_THROW(make_score_model(config_with(gn), nullptr), UserError);
   EXPECT_THROW(config_with({"model.gmm.means=[[1, 0], [2]]"}), UserError);  // ragged
+  auto empty = base;
+  empty.push_back("model.gmm.weights=[]");
+  EXPECT_THROW(make_score_model(config_with(empty), nullptr), UserError);
+}
+
+TEST(ScoreModelConfig, DlpmModelsPredictNoiseFromChainTime) {
+  const auto model = make_score_model(
+      config_with({"objective.kind=dlpm", "noise.family=alpha_stable", "model.mlp.hidden=[8]"}), nullptr);
+  EXPECT_EQ(model->conditioning(), Conditioning::chain_time);
+  EXPECT_NE(model->parameterisation().find("noise prediction"), std::string::npos);
+  EXPECT_THROW(make_score_model(config_with({"objective.kind=dlpm", "model.name=ncsnv2", "model.input_shape=[1, 8, 8]"}),
+                                nullptr),
+               UserError);
 }
 
 }  // namespace
