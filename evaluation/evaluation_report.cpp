@@ -135,6 +135,17 @@ std::string settings_section(const json& settings) {
   return md.empty() ? md : md + "\n";
 }
 
+// The file name, with its run's directory when it sits in RUN/checkpoints/,
+// so the rows of several runs (one per seed) tell apart.
+std::string checkpoint_label(const std::string& path) {
+  const std::filesystem::path file(path);
+  const std::filesystem::path folder = file.parent_path();
+  if (folder.filename() == "checkpoints" && folder.has_parent_path() && !folder.parent_path().filename().empty()) {
+    return (folder.parent_path().filename() / file.filename()).string();
+  }
+  return file.filename().string();
+}
+
 std::string table(const std::vector<json>& records, const std::vector<Column>& columns) {
   std::string header = "| step | checkpoint |", rule = "|---:|---|";
   for (const Column& column : columns) {
@@ -143,8 +154,7 @@ std::string table(const std::vector<json>& records, const std::vector<Column>& c
   }
   std::string md = header + "\n" + rule + "\n";
   for (const json& record : records) {
-    const std::string file = std::filesystem::path(text_of(record, "checkpoint")).filename().string();
-    md += fmt::format("| {} | {} |", step_of(record), table_cell(file));
+    md += fmt::format("| {} | {} |", step_of(record), table_cell(checkpoint_label(text_of(record, "checkpoint"))));
     for (const Column& column : columns) md += " " + cell(record, column) + " |";
     md += "\n";
   }

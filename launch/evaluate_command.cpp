@@ -29,6 +29,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -59,7 +60,25 @@ void require_setting(const Config& config, const std::string& key, const std::st
   if (config.string(key).empty()) throw UserError(fmt::format("metric {} needs {} in the evaluation config", metric, key));
 }
 
-std::string basename_without_extension(const std::string& path) { return std::filesystem::path(path).stem().string(); }
+// The names a checkpoint's units, samples and grid go by: the file's stem, or,
+// where several checkpoints share one (the final checkpoints of several
+// seeds), the stem and a hash of the full path.
+std::vector<std::string> unit_stems(const std::vector<std::string>& checkpoints) {
+  std::map<std::string, int> uses;
+  for (const std::string& path : checkpoints) ++uses[std::filesystem::path(path).stem().string()];
+  std::vector<std::string> stems;
+  for (const std::string& path : checkpoints) {
+    std::string stem = std::filesystem::path(path).stem().string();
+    if (uses[stem] > 1) {
+      data::ContentHash hash;
+      hash.update(path.data(), path.size());
+      const std::string digest = hash.hex();  // "fnv1a64:<16 hex digits>"
+      stem += "-" + digest.substr(digest.size() - 8);
+    }
+    stems.push_back(stem);
+  }
+  return stems;
+}
 
 class Evaluation {
  public:
@@ -85,10 +104,9 @@ class Evaluation {
     communicator_.barrier();
   }
 
-  json evaluate(const std::string& checkpoint_path, std::size_t position, std::size_t total) {
+  json evaluate(const std::string& checkpoint_path, const std::string& stem, std::size_t position, std::size_t total) {
     CheckpointModel loaded = load_checkpoint_model(checkpoint_path, config_.string("weights"));
     loaded.model->to(communicator_.device());
-    const std::string stem = basename_without_extension(checkpoint_path);
     log::info("checkpoint {}/{}: {} (step {})", position, total, checkpoint_path, loaded.state.step);
     json record = {{"checkpoint", checkpoint_path}, {"step", loaded.state.step}, {"metrics", json::object()}};
     if (needs_samples()) {
@@ -272,9 +290,10 @@ void run_evaluate(const EvaluateOptions& options) {
   const std::vector<std::string> checkpoints = list_checkpoints(config.string("checkpoints"));
   const auto communicator = make_job_communicator(distributed_settings_from(config));
   Evaluation evaluation(config, *communicator);
+  const std::vector<std::string> stems = unit_stems(checkpoints);
   std::vector<json> records;
   for (std::size_t i = 0; i < checkpoints.size(); ++i) {
-    records.push_back(evaluation.evaluate(checkpoints[i], i + 1, checkpoints.size()));
+    records.push_back(evaluation.evaluate(checkpoints[i], stems[i], i + 1, checkpoints.size()));
   }
   if (communicator->rank() != 0) return;
   // Checkpoints of a run (RUN/checkpoints/X.h5) bring the run's loss curve along.

@@ -3,6 +3,7 @@
 #include "evaluation/evaluation_report.h"
 #include "evaluation/svg_plot.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -117,9 +118,9 @@ TEST(EvaluationReport, WritesSortedJsonATableThePlotsAndTheGrids) {
   EXPECT_TRUE(contains(md, "- likelihood: {\"data\":\"test.h5\",\"repeats\":2}\n")) << md;
   EXPECT_TRUE(contains(md, "| step | checkpoint | FID | NLL (bits/dim) | bound (bits/dim) |\n")) << md;
   EXPECT_FALSE(contains(md, "| IS")) << md;  // no record has IS, so no column
-  const std::size_t row100 = md.find("| 100 | checkpoint_100.h5 | 30.25 | 3.900 ± 0.020 | 4.100 ± 0.030 |\n"),
-                    row200 = md.find("| 200 | checkpoint_200.h5 | 20.00 | 3.500 | – |\n"),
-                    row300 = md.find("| 300 | checkpoint_300.h5 | 10.50 | 3.200 ± 0.010 | – |\n");
+  const std::size_t row100 = md.find("| 100 | r/checkpoint_100.h5 | 30.25 | 3.900 ± 0.020 | 4.100 ± 0.030 |\n"),
+                    row200 = md.find("| 200 | r/checkpoint_200.h5 | 20.00 | 3.500 | – |\n"),
+                    row300 = md.find("| 300 | r/checkpoint_300.h5 | 10.50 | 3.200 ± 0.010 | – |\n");
   ASSERT_NE(row100, std::string::npos) << md;
   ASSERT_NE(row200, std::string::npos) << md;
   ASSERT_NE(row300, std::string::npos) << md;
@@ -146,6 +147,30 @@ TEST(EvaluationReport, WritesSortedJsonATableThePlotsAndTheGrids) {
   EXPECT_EQ(count_of(read_text(directory + "/plots/fid.svg"), "<circle"), 3);
   EXPECT_FALSE(std::filesystem::exists(directory + "/plots/nll_bpd.svg"));
   EXPECT_FALSE(std::filesystem::exists(directory + "/plots/is.svg"));
+}
+
+TEST(EvaluationReport, ASummaryRowGivesTheMeanAndStudentTIntervalOverCheckpoints) {
+  const std::string directory = scorch::testing::temp_path("report_summary");
+  testing::remove_tree(directory);
+  std::vector<json> records;
+  for (int seed = 1; seed <= 3; ++seed) {
+    records.push_back({{"checkpoint", fmt::format("/x/seed-{}/checkpoints/final.h5", seed)},
+                       {"step", 4000},
+                       {"metrics", {{"f1", 0.5 + 0.1 * seed}, {"majority_share", seed == 2 ? 0.9 : 0.8}}}});
+  }
+  const ReportFiles files = write_evaluation_report(directory, json::object(), records, {}, true);
+  std::ifstream in(files.json);
+  const json summary = json::parse(in)["summary"];
+  // f1: 0.6, 0.7, 0.8 → mean 0.7, sd 0.1, half-width t_{0.975, 2} · 0.1/√3 = 4.303 · 0.0577.
+  EXPECT_NEAR(summary["f1"]["mean"].get<double>(), 0.7, 1e-12);
+  EXPECT_NEAR(summary["f1"]["ci95"].get<double>(), 4.303 * 0.1 / std::sqrt(3.0), 1e-9);
+  EXPECT_EQ(summary["f1"]["n"], 3);
+  const std::string md = read_text(files.markdown);
+  EXPECT_TRUE(contains(md, "| 4000 | seed-2/final.h5 | 0.900 | 0.700 |\n")) << md;
+  EXPECT_TRUE(contains(md, "| | **mean ± 95% CI over 3** | 0.833 ± 0.143 | 0.700 ± 0.248 |\n")) << md;
+  // Without a summary, neither the row nor the JSON entry.
+  const ReportFiles plain = write_evaluation_report(directory, json::object(), records);
+  EXPECT_FALSE(contains(read_text(plain.markdown), "mean ± 95% CI"));
 }
 
 TEST(EvaluationReport, FormatsInceptionScoreAndNfeAndTreatsNanAsMissing) {
