@@ -1,0 +1,93 @@
+// The heavy-tailed 2-D experiments end to end: a short seed of both papers'
+// comparisons through scripts/toy-experiments, the DLPM sampler on a trained
+// toy model over ten seeds, and one-line errors for toy misuse.
+#include "cli_support.h"
+#include "data/tensor_archive.h"
+#include "data_test_support.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace scorch::testing {
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(ToyExperiments, ASmokeSeedOfBothComparisonsWritesTheirResultTables) {
+  const std::string out = temp_path("toy_experiments");
+  remove_tree(out);
+  const CliRun run = run_command("SMOKE=1 SEEDS=1 OMP_NUM_THREADS=1 OUT=" + out + " SCORCH=" + SCORCH_BINARY + " " +
+                                 SCORCH_SOURCE_DIR + "/scripts/toy-experiments all");
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  const std::string two_modes = read_text(out + "/two-modes/results.md");
+  for (const char* method : {"| gaussian |", "| gn-beta-1.5 |", "| gn-beta-1 |"}) {
+    EXPECT_NE(two_modes.find(method), std::string::npos) << method << "\n" << two_modes;
+  }
+  EXPECT_NE(two_modes.find("| majority share |"), std::string::npos) << two_modes;
+  const std::string grid = read_text(out + "/grid/results.md");
+  for (const char* method : {"| dlpm-alpha-1.7 |", "| dlpm-alpha-1.8 |", "| dlpm-alpha-1.9 |", "| dlpm-alpha-2.0 |"}) {
+    EXPECT_NE(grid.find(method), std::string::npos) << method << "\n" << grid;
+  }
+  EXPECT_NE(grid.find("| F1 (PRD) |"), std::string::npos) << grid;
+
+  std::ifstream in(out + "/grid/dlpm-alpha-1.7/report.json");
+  const nlohmann::json report = nlohmann::json::parse(in);
+  const nlohmann::json& metrics = report["checkpoints"][0]["metrics"];
+  double total = 0.0;
+  for (const auto& share : metrics["mode_shares"]) total += share.get<double>();
+  EXPECT_EQ(metrics["mode_shares"].size(), 9u);
+  EXPECT_NEAR(total, 1.0, 1e-12);
+  for (const char* name : {"precision", "recall", "f1"}) {
+    EXPECT_GE(metrics[name].get<double>(), 0.0) << name;
+    EXPECT_LE(metrics[name].get<double>(), 1.0) << name;
+  }
+  EXPECT_EQ(report["summary"]["f1"]["n"], 1);
+}
+
+TEST(ToyExperiments, TheDlpmSamplerOnATrainedToyModelStaysFiniteOverTenSeeds) {
+  const std::string workdir = temp_path("dlpm_toy_run");
+  remove_tree(workdir);
+  const CliRun train = run_scorch("train --config " + config_path("dlpm_grid") + " --workdir " + workdir +
+                                      " --set noise.alpha=1.7 --set train.steps=150 --set train.batch_size=256"
+                                      " --set checkpoint.every=150",
+                                  "OMP_NUM_THREADS=2");
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  for (int seed = 1; seed <= 10; ++seed) {
+    for (const char* sampler : {"dlpm", "dlim"}) {
+      if (std::string(sampler) == "dlim" && seed > 1) continue;
+      const std::string out = temp_path("dlpm_toy_samples.h5");
+      const CliRun sample = run_scorch("sample --checkpoint " + workdir + " --sampler " + std::string(sampler) +
+                                       " -n 1000 --seed " + std::to_string(seed) + " --out " + out +
+                                       " --set sampler.batch_size=1000 --set sampler.dlpm.clamp_a=20");
+      ASSERT_EQ(sample.exit_code, 0) << sample.err;
+      const at::Tensor samples = data::read_tensor(out, "samples");
+      ASSERT_EQ(samples.sizes(), (std::vector<std::int64_t>{1000, 2}));
+      EXPECT_TRUE(at::isfinite(samples).all().item<bool>()) << sampler << " seed " << seed;
+    }
+  }
+  // An SDE sampler refuses the DLPM model by naming the ones that suit it.
+  expect_one_line_error(run_scorch("sample --checkpoint " + workdir + " --sampler pc -n 4 --out " +
+                                   temp_path("refused.h5")),
+                        "use --sampler dlpm or dlim");
+}
+
+TEST(ToyExperiments, ToyMisuseIsOneLineError) {
+  expect_one_line_error(run_scorch("train --config " + config_path("dlpm_grid") + " --workdir " +
+                                   temp_path("toy_misuse") + " --set data.train=x.h5"),
+                        "data.train or data.synthetic");
+  expect_one_line_error(run_scorch("train --config " + config_path("dlpm_grid") + " --workdir " +
+                                   temp_path("toy_misuse") + " --set noise.family=gaussian"),
+                        "noise.family = alpha_stable");
+}
+
+}  // namespace
+}  // namespace scorch::testing
