@@ -2,6 +2,7 @@
 
 #include "common/config.h"
 #include "common/user_error.h"
+#include "models/alpha_stable_schedule.h"
 #include "models/model_config.h"
 #include "models/sde.h"
 #include "trainer/time_sampler.h"
@@ -16,6 +17,21 @@ std::vector<double> to_vector(const at::Tensor& t) {
   const at::Tensor c = t.contiguous();
   return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
 }
+
+// The α-stable chain a DLPM objective trains on, at 11 indices from 0 to n − 1.
+nlohmann::ordered_json levy_chain_report(const Config& config) {
+  const models::AlphaStableSchedule chain(config.number("noise.alpha"), config.integer("dlpm.steps"));
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (int k = 0; k <= 10; ++k) {
+    const std::int64_t t = (chain.steps() - 1) * k / 10;
+    rows.push_back({{"t", t},
+                    {"tau", models::AlphaStableSchedule::time_of_index(t, chain.steps())},
+                    {"cumulative_gamma", chain.cumulative_gamma(t)},
+                    {"cumulative_sigma", chain.cumulative_sigma(t)}});
+  }
+  return {{"alpha", chain.alpha()}, {"steps", chain.steps()}, {"points", rows}};
+}
+
 }  // namespace
 
 nlohmann::ordered_json schedule_report(const Config& config, std::vector<double> times, std::vector<double> quantiles) {
@@ -68,6 +84,7 @@ nlohmann::ordered_json schedule_report(const Config& config, std::vector<double>
     report["noise_levels"] = {{"scheme", config.string("sigmas.scheme")},
                               {"sigmas", to_vector(models::make_noise_levels(config))}};
   }
+  if (config.string("objective.kind") == "dlpm") report["levy_chain"] = levy_chain_report(config);
   return report;
 }
 
@@ -95,6 +112,16 @@ std::string format_schedule_table(const nlohmann::ordered_json& report) {
     if (sigmas.size() >= 2) out += fmt::format(", ratio {:.8g}", sigmas[0] / sigmas[1]);
     out += "\n";
     for (std::size_t i = 0; i < sigmas.size(); ++i) out += fmt::format("{:>6} {:>14.8g}\n", i + 1, sigmas[i]);
+  }
+  if (report.contains("levy_chain")) {
+    const auto& chain = report["levy_chain"];
+    out += fmt::format("\nα-stable chain (objective.kind dlpm): alpha {:g}, {} steps\n", chain["alpha"].get<double>(),
+                       chain["steps"].get<std::int64_t>());
+    out += fmt::format("{:>8} {:>10} {:>14} {:>14}\n", "t", "tau", "gamma_1..t", "sigma_1..t");
+    for (const auto& p : chain["points"]) {
+      out += fmt::format("{:>8} {:>10.4g} {:>14.8g} {:>14.8g}\n", p["t"].get<std::int64_t>(), p["tau"].get<double>(),
+                         p["cumulative_gamma"].get<double>(), p["cumulative_sigma"].get<double>());
+    }
   }
   return out;
 }

@@ -44,7 +44,7 @@ struct TrainOptions {
 
 // Keys that define the run; a resumed job must agree with its checkpoint on them.
 bool defines_the_run(const std::string& key) {
-  for (const char* prefix : {"seed", "sde.", "noise.", "sigmas.", "model.", "objective.", "optim.", "ema.",
+  for (const char* prefix : {"seed", "sde.", "noise.", "dlpm.", "sigmas.", "model.", "objective.", "optim.", "ema.",
                              "train.batch_size", "train.micro_batches", "data.train", "data.synthetic", "data.range",
                              "data.random_flip"}) {
     if (key.rfind(prefix, 0) == 0) return true;

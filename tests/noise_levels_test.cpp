@@ -113,5 +113,20 @@ TEST(NoiseLevels, ScheduleCommandPrintsTheOverlapLadder) {
       "overlap needs gaussian or generalized_normal");
 }
 
+TEST(NoiseLevels, ScheduleCommandPrintsTheDlpmChain) {
+  const testing::CliRun run =
+      testing::run_scorch("schedule --json --config " + testing::config_path("dlpm_grid") + " --set noise.alpha=1.7");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto chain = nlohmann::json::parse(run.out)["levy_chain"];
+  EXPECT_EQ(chain["steps"], 100);
+  ASSERT_EQ(chain["points"].size(), 11u);
+  for (const auto& point : chain["points"]) {
+    // Scale preservation: γ_{1→t}^α + σ_{1→t}^α = 1 at every index.
+    const double gamma = point["cumulative_gamma"].get<double>(), sigma = point["cumulative_sigma"].get<double>();
+    EXPECT_NEAR(std::pow(gamma, 1.7) + std::pow(sigma, 1.7), 1.0, 1e-12) << point;
+  }
+  EXPECT_EQ(chain["points"][10]["t"], 99);
+}
+
 }  // namespace
 }  // namespace scorch::models
