@@ -6,8 +6,6 @@
 #include <torch/nn/modules/container/functional.h>
 #include <torch/nn/modules/linear.h>
 
-#include <stdexcept>
-
 namespace scorch::models {
 
 MlpScoreModel::MlpScoreModel(std::vector<std::int64_t> input_shape, const std::vector<std::int64_t>& hidden,
@@ -16,10 +14,7 @@ MlpScoreModel::MlpScoreModel(std::vector<std::int64_t> input_shape, const std::v
 
 MlpScoreModel::MlpScoreModel(std::vector<std::int64_t> input_shape, const std::vector<std::int64_t>& hidden,
                              Activation activation, std::shared_ptr<const Sde> sde, Conditioning conditioning)
-    : ScoreModel(conditioning), input_shape_(std::move(input_shape)), sde_(std::move(sde)) {
-  if ((conditioning == Conditioning::time) != static_cast<bool>(sde_)) {
-    throw std::logic_error("MlpScoreModel: an SDE is needed exactly for time conditioning");
-  }
+    : ScoreModel(conditioning, sde != nullptr), input_shape_(std::move(input_shape)), sde_(std::move(sde)) {
   std::int64_t dimension = 1;
   for (std::int64_t n : input_shape_) dimension *= n;
   if (input_shape_.empty() || dimension <= 0 || hidden.empty()) {

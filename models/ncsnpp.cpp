@@ -65,10 +65,7 @@ NcsnppModel::NcsnppModel(NcsnppOptions options, std::shared_ptr<const Sde> sde)
     : NcsnppModel(std::move(options), sde, sde ? Conditioning::time : Conditioning::noise_level) {}
 
 NcsnppModel::NcsnppModel(NcsnppOptions options, std::shared_ptr<const Sde> sde, Conditioning conditioning)
-    : ScoreModel(conditioning), options_(std::move(options)), sde_(std::move(sde)) {
-  if ((conditioning == Conditioning::time) != static_cast<bool>(sde_)) {
-    throw std::logic_error("NcsnppModel: an SDE is needed exactly for time conditioning");
-  }
+    : ScoreModel(conditioning, sde != nullptr), options_(std::move(options)), sde_(std::move(sde)) {
   validate(options_);
   if (labels() != Labels::sigma && options_.scale_by_sigma) {
     throw UserError("ncsnpp: scale_by_sigma is for VE/noise-level models; VP and subVP already use score = -out / "

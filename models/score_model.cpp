@@ -1,5 +1,7 @@
 #include "models/score_model.h"
 
+#include <stdexcept>
+
 namespace scorch::models {
 
 std::string to_string(Conditioning conditioning) {
@@ -9,6 +11,12 @@ std::string to_string(Conditioning conditioning) {
     case Conditioning::chain_time: return "chain_time";
   }
   return "?";
+}
+
+ScoreModel::ScoreModel(Conditioning conditioning, bool has_sde) : conditioning_(conditioning) {
+  if ((conditioning == Conditioning::time) != has_sde) {
+    throw std::logic_error("a score network needs an SDE exactly for time conditioning");
+  }
 }
 
 std::int64_t ScoreModel::parameter_count() const {

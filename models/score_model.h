@@ -21,6 +21,9 @@ std::string to_string(Conditioning conditioning);
 class ScoreModel : public torch::nn::Module {
  public:
   explicit ScoreModel(Conditioning conditioning) : conditioning_(conditioning) {}
+  // For networks that take an optional SDE: it must be given exactly for time
+  // conditioning (std::logic_error otherwise, a programming error).
+  ScoreModel(Conditioning conditioning, bool has_sde);
   Conditioning conditioning() const { return conditioning_; }
 
   // x [B, ...input_shape], conditioning [B] (any float dtype); returns x's shape and dtype.

@@ -4,6 +4,7 @@
 #include "data_test_support.h"
 #include "trainer/checkpoint.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -114,40 +115,41 @@ bool wait_until(const std::function<bool()>& condition, double seconds) {
   return false;
 }
 
-TEST(TrainCli, OneRankAndTwoRanksGiveTheSameModelAndEma) {
-  const std::string config = write_config("equivalence", 20);
-  const std::string one = fresh_workdir("equivalence_one"), two = fresh_workdir("equivalence_two");
-  const CliRun single = run_scorch("train --config " + config + " --workdir " + one, "OMP_NUM_THREADS=1");
+// Runs `train_args` (everything but --workdir) on 1 process and on 2 ranks and
+// checks that both end at `steps` with the same model and EMA, and that the
+// model moved after the checkpoint at `midway` (a no-op trainer would also
+// "agree").
+void expect_one_and_two_ranks_agree(const std::string& name, const std::string& train_args, std::int64_t steps,
+                                    std::int64_t midway) {
+  const std::string one = fresh_workdir(name + "_one"), two = fresh_workdir(name + "_two");
+  const CliRun single = run_scorch(train_args + " --workdir " + one, "OMP_NUM_THREADS=1");
   ASSERT_EQ(single.exit_code, 0) << single.err;
-  const CliRun pair = run_scorch("train --config " + config + " --workdir " + two, mpirun(2));
+  const CliRun pair = run_scorch(train_args + " --workdir " + two, mpirun(2));
   ASSERT_EQ(pair.exit_code, 0) << pair.err;
   const trainer::Checkpoint a = final_checkpoint(one), b = final_checkpoint(two);
-  EXPECT_EQ(a.state.step, 20);
+  EXPECT_EQ(a.state.step, steps);
   EXPECT_EQ(b.state.world_size, 2);
   expect_same_weights(a, b);
-  // The model did move: a no-op trainer would also "agree".
-  const trainer::Checkpoint first = trainer::read_checkpoint(one + "/checkpoints/checkpoint_00000010.h5");
+  const trainer::Checkpoint first = trainer::read_checkpoint(fmt::format("{}/checkpoints/checkpoint_{:08d}.h5", one, midway));
   EXPECT_GT(relative_difference(a.model, first.model), 1e-3);
+}
+
+TEST(TrainCli, OneRankAndTwoRanksGiveTheSameModelAndEma) {
+  expect_one_and_two_ranks_agree("equivalence", "train --config " + write_config("equivalence", 20), 20, 10);
 }
 
 TEST(TrainCli, DlpmOnAToyTrainsTheSameOnOneAndTwoRanks) {
   // The DLPM objective with per-coordinate A and a median of 3 draws, on
-  // built-in toy data sharded over the ranks.
-  const std::string args = "train --config " + config_path("dlpm_grid") +
-                           " --set train.steps=12 --set train.batch_size=64 --set checkpoint.every=6"
-                           " --set noise.alpha=1.7 --set noise.isotropic=false --set objective.median_of_means=3"
-                           " --set data.synthetic_count=2000 --set optim.lr=1e-3 --workdir ";
-  const std::string one = fresh_workdir("dlpm_one"), two = fresh_workdir("dlpm_two");
-  const CliRun single = run_scorch(args + one, "OMP_NUM_THREADS=1");
-  ASSERT_EQ(single.exit_code, 0) << single.err;
-  const CliRun pair = run_scorch(args + two, mpirun(2));
-  ASSERT_EQ(pair.exit_code, 0) << pair.err;
-  const trainer::Checkpoint a = final_checkpoint(one), b = final_checkpoint(two);
-  EXPECT_EQ(a.state.step, 12);
-  EXPECT_EQ(b.state.world_size, 2);
-  expect_same_weights(a, b);
-  const trainer::Checkpoint first = trainer::read_checkpoint(one + "/checkpoints/checkpoint_00000006.h5");
-  EXPECT_GT(relative_difference(a.model, first.model), 1e-3);
+  // built-in toy data sharded over the ranks. A larger Adam eps keeps
+  // near-zero gradient components, whose sign the ranks' summation order may
+  // flip, from turning into full ±lr steps.
+  expect_one_and_two_ranks_agree("dlpm",
+                                 "train --config " + config_path("dlpm_grid") +
+                                     " --set train.steps=12 --set train.batch_size=64 --set checkpoint.every=6"
+                                     " --set noise.alpha=1.7 --set noise.isotropic=false"
+                                     " --set objective.median_of_means=3 --set data.synthetic_count=2000"
+                                     " --set optim.lr=1e-3 --set optim.eps=1e-6",
+                                 12, 6);
 }
 
 TEST(TrainCli, ResumeAfterSigtermIsBitwiseIdentical) {
@@ -224,7 +226,7 @@ TEST(TrainCli, BadInputEndsEveryRankWithOneError) {
   // Two ranks launched with different configs (MPMD): each must say so and stop.
   const std::string arguments = "train --config " + config + " --workdir " + fresh_workdir("bad_mismatch");
   const CliRun mismatch = run_scorch(arguments + " --set seed=1 : -np 1 -x OMP_NUM_THREADS=1 " + SCORCH_BINARY + " " +
-                                         arguments + " --set seed=2",
+                                         arguments + "",
                                      mpirun(1));
   EXPECT_NE(mismatch.exit_code, 0);
   for (const char* rank : {"[scorch 0/2] error: the resolved config differs across ranks",

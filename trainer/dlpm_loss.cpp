@@ -25,18 +25,15 @@ DlpmLoss::Draw DlpmLoss::draw(std::uint64_t seed, std::uint64_t step, const std:
   const at::Tensor t = draw_per_example(time_key, global_indices, [&](at::Generator& generator) {
     return at::randint(1, settings_.steps, {}, generator, at::TensorOptions().dtype(at::kLong));
   });
-  std::vector<std::int64_t> shape{settings_.draws};
-  for (std::int64_t extent : x0.sizes().slice(1)) shape.push_back(extent);
   const RandomKey noise_key{seed, RandomPurpose::training_noise, step};
+  const auto example_shape = x0.sizes().slice(1);
   at::Tensor noise = draw_per_example(noise_key, global_indices, [&](at::Generator& generator) {
-    const at::Tensor a = settings_.isotropic ? noise_.sample_subordinator({settings_.draws}, generator)
-                                             : noise_.sample_subordinator(shape, generator);
-    const at::Tensor g = at::randn(shape, generator, at::kDouble);
-    return at::sqrt(a.reshape({settings_.draws, -1})) * g.reshape({settings_.draws, -1});
+    std::vector<at::Tensor> draws;
+    for (std::int64_t m = 0; m < settings_.draws; ++m) draws.push_back(noise_.sample(example_shape, generator, at::kDouble));
+    return at::stack(draws);
   });
   if (settings_.clamp_eps > 0.0) noise = noise.clamp(-settings_.clamp_eps, settings_.clamp_eps);
-  shape.insert(shape.begin() + 1, x0.size(0));
-  noise = noise.transpose(0, 1).reshape(shape);
+  noise = noise.transpose(0, 1).contiguous();  // [B, M, ...] -> [M, B, ...]
   return {t.to(x0.device()), noise.to(x0.options())};
 }
 
