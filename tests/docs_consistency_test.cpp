@@ -1,16 +1,19 @@
-// The README promises what the binary does: every option each subcommand's
-// --help lists appears in the README's synopsis of that subcommand and the
-// synopsis shows no option the binary lacks, and every
-// config shipped in configs/ loads, validates and builds its model, and every
-// evaluation config in configs/eval/ validates against the evaluation schema.
+// The docs promise what the binary does: every option each subcommand's
+// --help lists appears in the synopsis of that subcommand in docs/cli.md, and
+// no command line in the README or in docs/ shows an option the binary lacks;
+// every config shipped in configs/ loads, validates and builds its model, and
+// every evaluation config in configs/eval/ validates against the evaluation
+// schema.
 #include "cli_support.h"
 #include "common/config.h"
 #include "evaluation/evaluation_config.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <regex>
 #include <set>
@@ -20,13 +23,29 @@
 namespace scorch::testing {
 namespace {
 
-std::string readme() {
-  std::ifstream in(std::string(SCORCH_SOURCE_DIR) + "/README.md");
+std::string read_doc_page(const std::filesystem::path& path) {
+  std::ifstream in(path);
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
-// The README lines of the synopsis that start with "scorch <subcommand>" and
-// their continuation lines (indented, up to the next command).
+// The page that holds the command-line synopsis.
+std::string cli_reference() { return read_doc_page(std::filesystem::path(SCORCH_SOURCE_DIR) / "docs" / "cli.md"); }
+
+// The README and every page in docs/, each followed by an empty line.
+std::string all_documentation() {
+  const std::filesystem::path root(SCORCH_SOURCE_DIR);
+  std::vector<std::filesystem::path> pages;
+  for (const auto& entry : std::filesystem::directory_iterator(root / "docs")) {
+    if (entry.path().extension() == ".md") pages.push_back(entry.path());
+  }
+  std::sort(pages.begin(), pages.end());
+  std::string text = read_doc_page(root / "README.md") + "\n\n";
+  for (const std::filesystem::path& page : pages) text += read_doc_page(page) + "\n\n";
+  return text;
+}
+
+// The lines of a text that start with "scorch <subcommand>" and their
+// continuation lines (indented, up to the next command).
 std::string synopsis_of(const std::string& text, const std::string& subcommand) {
   std::string lines;
   bool inside = false;
@@ -42,7 +61,7 @@ std::string synopsis_of(const std::string& text, const std::string& subcommand) 
   return lines;
 }
 
-// The long options named in a --help text or a README synopsis.
+// The long options named in a --help text or a synopsis.
 std::set<std::string> options_in(const std::string& text) {
   std::set<std::string> options;
   static const std::regex option(R"((^|[\s,\[|(])(--[a-z][a-z0-9-]*))");
@@ -66,7 +85,7 @@ std::vector<std::string> subcommands_in_help(const std::string& help) {
 }
 
 // Every leaf subcommand with its --help text, found by walking the binary's
-// own --help from the top, so a new subcommand cannot escape the README check.
+// own --help from the top, so a new subcommand cannot escape the docs check.
 std::map<std::string, std::string> leaf_subcommand_help(const std::string& prefix = "") {
   const CliRun help = run_scorch(prefix + "--help");
   EXPECT_EQ(help.exit_code, 0) << prefix << help.err;
@@ -77,21 +96,25 @@ std::map<std::string, std::string> leaf_subcommand_help(const std::string& prefi
   return leaves;
 }
 
-TEST(DocsConsistency, EverySubcommandOptionIsInTheReadmeSynopsisAndNoOther) {
-  const std::string text = readme();
+TEST(DocsConsistency, EverySubcommandOptionIsInTheCliSynopsisAndNoOther) {
+  const std::string text = cli_reference();
+  ASSERT_FALSE(text.empty()) << "cannot read docs/cli.md";
+  const std::string documentation = all_documentation();
   const std::map<std::string, std::string> subcommands = leaf_subcommand_help();
   EXPECT_GE(subcommands.size(), 11u);
   for (const auto& [subcommand, help] : subcommands) {
     const std::string synopsis = synopsis_of(text, subcommand);
-    ASSERT_FALSE(synopsis.empty()) << "no README synopsis line for scorch " << subcommand;
+    ASSERT_FALSE(synopsis.empty()) << "no docs/cli.md synopsis line for scorch " << subcommand;
     const std::set<std::string> options = options_in(help);
     EXPECT_FALSE(options.empty()) << subcommand;
     for (const std::string& option : options) {
       EXPECT_NE(synopsis.find(option), std::string::npos) << "scorch " << subcommand << " " << option
-                                                          << " is missing from the README synopsis:\n" << synopsis;
+                                                          << " is missing from the docs/cli.md synopsis:\n"
+                                                          << synopsis;
     }
-    for (const std::string& documented : options_in(synopsis)) {
-      EXPECT_TRUE(options.count(documented)) << "the README shows scorch " << subcommand << " " << documented
+    // The synopsis and every example command line in the README and docs/.
+    for (const std::string& documented : options_in(synopsis_of(documentation, subcommand))) {
+      EXPECT_TRUE(options.count(documented)) << "the docs show scorch " << subcommand << " " << documented
                                              << ", which its --help does not list";
     }
   }
