@@ -112,6 +112,20 @@ void ConfigSchema::add(ConfigKey key) {
   }
 }
 
+void ConfigSchema::allow_change_on_resume(const std::vector<std::string>& paths) {
+  for (const std::string& path : paths) {
+    const bool section = !path.empty() && path.back() == '.';
+    bool found = false;
+    for (ConfigKey& key : keys_) {
+      if (section ? key.path.rfind(path, 0) == 0 : key.path == path) {
+        key.may_change_on_resume = true;
+        found = true;
+      }
+    }
+    if (!found) throw std::logic_error("allow_change_on_resume: no declared key " + path);
+  }
+}
+
 const ConfigKey* ConfigSchema::find(const std::string& path) const {
   for (const auto& key : keys_) {
     if (key.path == path) return &key;
@@ -403,6 +417,10 @@ bool Config::is_explicit(const std::string& path) const {
   key(path);
   return explicit_.at(path);
 }
+
+std::string config_default(double value) { return fmt::format("{}", value); }
+std::string config_default_integer(std::int64_t value) { return std::to_string(value); }
+std::string config_default_boolean(bool value) { return value ? "true" : "false"; }
 
 std::string Config::to_yaml() const {
   // A default-constructed Node has no storage of its own, so copies of it would

@@ -31,12 +31,19 @@ struct ConfigKey {
   std::optional<double> minimum;     // for number and integer
   bool minimum_exclusive = false;
   std::optional<double> maximum;
+  // Operational settings (length, logging, checkpoints, placement, loading) may
+  // differ when a run resumes; every other key defines the run, so a new key or
+  // section is covered by the resume check unless its declaration says otherwise.
+  bool may_change_on_resume = false;
 };
 
 class ConfigSchema {
  public:
   // Adds a key; declaring the same path twice is a programming error.
   void add(ConfigKey key);
+  // Marks declared keys as may_change_on_resume: exact paths, or "section." for
+  // every key declared so far in that section. An unknown path is a logic_error.
+  void allow_change_on_resume(const std::vector<std::string>& paths);
   const ConfigKey* find(const std::string& path) const;
   const std::vector<ConfigKey>& keys() const { return keys_; }
   bool is_section(const std::string& path) const;
@@ -92,6 +99,12 @@ class Config {
   std::map<std::string, std::string> values_;
   std::map<std::string, bool> explicit_;
 };
+
+// A schema default written from a settings struct's own default member, so
+// that each default is stated once (the struct) and the schema reads it.
+std::string config_default(double value);
+std::string config_default_integer(std::int64_t value);
+std::string config_default_boolean(bool value);
 
 // "a number", "one of ve, vp, subvp", ...: what a key accepts, for messages and listings.
 std::string describe_expected_value(const ConfigKey& key);

@@ -25,17 +25,18 @@ void declare_loader_config(ConfigSchema& schema) {
   schema.add({"data.memory_budget_gb", T::number, "4", "auto loader: hold the dataset in memory below this size",
               {}, 0.0});
   schema.add({"data.prefetch", T::integer, "4", "streaming loader: batches read ahead", {}, 1.0});
+  // How examples are read does not change which examples a step sees.
+  schema.allow_change_on_resume({"data.loader", "data.memory_budget_gb", "data.prefetch"});
 }
 
-PixelRange model_pixel_range(const Config& config) {
+PixelRange model_pixel_range(const Config& config, bool centered_by_default) {
   const std::string& range = config.string("data.range");
   if (range != "auto") return parse_pixel_range(range);
-  const std::string& kind = config.string("objective.kind");
-  const bool unit = kind == "ncsn" || (kind == "sde" && config.string("sde.name") == "ve");
-  return unit ? PixelRange::unit : PixelRange::symmetric;
+  return centered_by_default ? PixelRange::symmetric : PixelRange::unit;
 }
 
-LoaderOptions loader_options_from(const Config& config, int rank, int world_size, std::int64_t per_rank_batch) {
+LoaderOptions loader_options_from(const Config& config, PixelRange range, int rank, int world_size,
+                                  std::int64_t per_rank_batch) {
   LoaderOptions options;
   options.path = config.string("data.train");
   const bool synthetic = config.string("data.synthetic") != "none";
@@ -49,7 +50,7 @@ LoaderOptions loader_options_from(const Config& config, int rank, int world_size
   options.shuffle = true;
   options.drop_last = true;
   options.seed = static_cast<std::uint64_t>(config.integer("seed"));
-  options.range = model_pixel_range(config);
+  options.range = range;
   options.random_flip = config.boolean("data.random_flip");
   options.mode = parse_loader_mode(config.string("data.loader"));
   options.memory_budget_bytes = static_cast<std::int64_t>(std::llround(config.number("data.memory_budget_gb") * (1 << 30)));

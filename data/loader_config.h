@@ -7,12 +7,14 @@ namespace scorch::data {
 
 void declare_loader_config(ConfigSchema& schema);
 
-// The pixel range the model sees: data.range, where auto means [0, 1] for VE
-// and NCSN models and [−1, 1] for VP/subVP and DLPM (it reads objective.kind and sde.name).
-PixelRange model_pixel_range(const Config& config);
+// The pixel range the model sees: data.range, where auto takes the diffusion
+// process's reference range: [−1, 1] when `centered_by_default` (VP/subVP and
+// DLPM), [0, 1] otherwise (VE and NCSN); see DiffusionProcess::centered_data.
+PixelRange model_pixel_range(const Config& config, bool centered_by_default);
 
-// Options for rank/world_size with the per-rank batch. For a data.synthetic
-// toy the caller fills in options.points.
-LoaderOptions loader_options_from(const Config& config, int rank, int world_size, std::int64_t per_rank_batch);
+// Options for rank/world_size with the per-rank batch, the model seeing `range`.
+// For a data.synthetic toy the caller fills in options.points.
+LoaderOptions loader_options_from(const Config& config, PixelRange range, int rank, int world_size,
+                                  std::int64_t per_rank_batch);
 
 }  // namespace scorch::data

@@ -1,6 +1,6 @@
 #pragma once
 // Mapping 8-bit pixels to the range a model sees: [0, 1] for VE models and
-// [−1, 1] for VP/subVP models (CONVENTIONS.md §1), with the uniform
+// [−1, 1] for VP/subVP models (docs/conventions.md §1), with the uniform
 // dequantization used by likelihood evaluation (§3).
 #include <ATen/core/Tensor.h>
 

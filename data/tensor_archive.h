@@ -1,6 +1,6 @@
 #pragma once
 // Named tensors in HDF5 files, one dataset per name under a group: the layout
-// of checkpoint parameter groups (DESIGN.md) and of the reference fixtures the
+// of checkpoint parameter groups (docs/file-formats.md) and of the reference fixtures the
 // network tests compare against. h5py reads and writes the same layout.
 #include <ATen/core/Tensor.h>
 

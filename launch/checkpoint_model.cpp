@@ -3,10 +3,9 @@
 #include "common/text_list.h"
 #include "common/user_error.h"
 #include "launch/config_schema.h"
-#include "models/model_config.h"
+#include "data/loader_config.h"
 #include "models/module_state.h"
 #include "models/score_model.h"
-#include "models/score_model_config.h"
 
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -30,12 +29,13 @@ std::optional<trainer::CheckpointDirectory> checkpoint_directory(const std::stri
 CheckpointModel load_checkpoint_model(const std::string& path, const std::string& weights) {
   trainer::Checkpoint checkpoint = trainer::read_checkpoint(path);
   Config config = Config::load_string(full_schema(), checkpoint.state.config_yaml, {}, path + " (config)");
-  std::shared_ptr<const models::Sde> sde = models::make_model_sde(config);
-  std::shared_ptr<models::ScoreModel> model = models::make_score_model(config, sde);
+  models::ModelBundle bundle = models::make_model_bundle(config);
   const auto& tensors = weights == "ema" ? checkpoint.ema : checkpoint.model;
-  models::load_parameters(*model, tensors, fmt::format("{}: the {} weights", path, weights));
-  model->eval();
-  return {path, checkpoint.state, std::move(config), std::move(sde), std::move(model)};
+  models::load_parameters(*bundle.model, tensors, fmt::format("{}: the {} weights", path, weights));
+  bundle.model->eval();
+  const data::PixelRange range = data::model_pixel_range(config, bundle.process.centered_data());
+  const std::int64_t step = checkpoint.state.step;
+  return {{path, step, std::move(config), std::move(bundle), range}, checkpoint.state};
 }
 
 std::string resolve_checkpoint(const std::string& path) {

@@ -1,27 +1,19 @@
 #pragma once
 // A trained model back from its checkpoint: the training config it was saved
-// with, its SDE (if any) and the network with EMA or raw weights. Shared by
-// `scorch sample` and `scorch evaluate`.
-#include "common/config.h"
+// with, its diffusion process and the network with EMA or raw weights, and the
+// pixel range of its data. Shared by `scorch sample` and `scorch evaluate`.
+#include "evaluation/evaluation_pipeline.h"
 #include "trainer/checkpoint.h"
 
 #include <memory>
 #include <string>
 #include <vector>
 
-namespace scorch::models {
-class ScoreModel;
-class Sde;
-}  // namespace scorch::models
-
 namespace scorch::launch {
 
-struct CheckpointModel {
-  std::string path;
+// The trained model with the checkpoint's full state (optimiser step, EMA, cursor).
+struct CheckpointModel : evaluation::TrainedModel {
   trainer::CheckpointState state;
-  Config config;  // the training config
-  std::shared_ptr<const models::Sde> sde;
-  std::shared_ptr<models::ScoreModel> model;  // on the CPU, in eval mode
 };
 
 // `weights` is "ema" or "model".

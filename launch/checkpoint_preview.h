@@ -6,6 +6,8 @@
 // and the sampler's own noise streams, so training is unaffected; the same
 // seed at every checkpoint shows the same noise becoming images.
 #include "common/config_fwd.h"
+#include "data/pixel_range.h"
+#include "models/score_model_config.h"
 
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
@@ -14,11 +16,6 @@
 #include <map>
 #include <memory>
 #include <string>
-
-namespace scorch::models {
-class ScoreModel;
-class Sde;
-}  // namespace scorch::models
 
 namespace scorch::launch {
 
@@ -33,8 +30,8 @@ class CheckpointPreview {
   std::string directory_;
   std::int64_t images_;
   at::Device device_;
-  std::shared_ptr<const models::Sde> sde_;
-  std::shared_ptr<models::ScoreModel> model_;
+  models::ModelBundle bundle_;
+  data::PixelRange range_;
 };
 
 }  // namespace scorch::launch

@@ -1,6 +1,6 @@
 // `scorch train-classifier`: the FID/IS feature network for small datasets.
 #include "common/log.h"
-#include "evaluation/classifier_training.h"
+#include "evaluation/features/classifier_training.h"
 #include "launch/commands.h"
 #include "launch/job_communicator.h"
 

@@ -2,8 +2,9 @@
 // or numpy .npz), or dataset files whose statistics are computed on the fly.
 #include "common/log.h"
 #include "common/user_error.h"
-#include "evaluation/frechet_distance.h"
-#include "evaluation/image_features.h"
+#include "evaluation/features/frechet_distance.h"
+#include "evaluation/features/image_features.h"
+#include "evaluation/report/metric_table.h"
 #include "launch/commands.h"
 #include "launch/job_communicator.h"
 
@@ -37,7 +38,7 @@ void run_fid(const FidOptions& options) {
   const double fid = evaluation::frechet_distance(a.mu, a.sigma, b.mu, b.sigma);
   if (communicator->rank() != 0) return;
   log::info("FID {:.4f} between {} and {}", fid, options.a, options.b);
-  const nlohmann::ordered_json result = {{"fid", fid}, {"a", options.a}, {"b", options.b},
+  const nlohmann::ordered_json result = {{evaluation::to_string(evaluation::Metric::fid), fid}, {"a", options.a}, {"b", options.b},
                                          {"dimension", a.mu.size(0)}};
   fmt::print("{}\n", result.dump());
 }
@@ -46,7 +47,8 @@ void run_fid(const FidOptions& options) {
 
 void add_fid_command(CLI::App& app) {
   auto options = std::make_shared<FidOptions>();
-  CLI::App* fid = app.add_subcommand("fid", "Fréchet distance between two statistics (.h5/.npz) or dataset files");
+  // The command is named after the metric it computes.
+  CLI::App* fid = app.add_subcommand(evaluation::to_string(evaluation::Metric::fid), "Fréchet distance between two statistics (.h5/.npz) or dataset files");
   fid->add_option("A", options->a, "statistics (.h5 from `scorch stats`, .npz with mu and sigma) or dataset file")
       ->required();
   fid->add_option("B", options->b, "the same for the other side")->required();

@@ -1,6 +1,5 @@
 #include "launch/commands.h"
 #include "launch/config_arguments.h"
-#include "models/model_config.h"
 #include "models/score_model.h"
 #include "models/score_model_config.h"
 #include "models/sde.h"
@@ -29,8 +28,7 @@ void add_model_command(CLI::App& app) {
   info->add_flag("--json", options->json, "print one JSON object");
   info->callback([options] {
     const Config config = options->config.load();
-    // SDE objectives condition the model on time; NCSN objectives on the noise level.
-    const auto model = models::make_score_model(config, models::make_model_sde(config));
+    const auto model = models::make_model_bundle(config).model;
     nlohmann::ordered_json report = {{"name", model->name()},
                                      {"parameters", model->parameter_count()},
                                      {"input_shape", model->input_shape()},

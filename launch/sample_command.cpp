@@ -3,9 +3,9 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/user_error.h"
-#include "evaluation/model_sampler.h"
-#include "evaluation/sample_file.h"
-#include "evaluation/sampler_config.h"
+#include "evaluation/sampling/model_sampler.h"
+#include "evaluation/sampling/sample_file.h"
+#include "evaluation/sampling/sampler_config.h"
 #include "launch/checkpoint_model.h"
 #include "launch/commands.h"
 #include "launch/job_communicator.h"
@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
@@ -47,9 +48,9 @@ void run_sampling(SampleOptions options) {
   const CheckpointModel loaded = load_checkpoint_model(options.checkpoint, options.weights);
   const Config& config = loaded.config;
   const auto communicator = make_job_communicator(distributed_settings_from(config));
-  loaded.model->to(communicator->device());
+  loaded.bundle.model->to(communicator->device());
 
-  const evaluation::SamplingModel sampling_model = evaluation::sampling_model_from(config, *loaded.model, loaded.sde);
+  const evaluation::SamplingModel sampling_model = loaded.sampling();
   const data::PixelRange range = sampling_model.range;
   const std::uint64_t seed = static_cast<std::uint64_t>(options.seed.value_or(config.integer("seed")));
   const at::TensorOptions compute = at::TensorOptions().dtype(at::kFloat).device(communicator->device());
@@ -60,7 +61,7 @@ void run_sampling(SampleOptions options) {
               seed);
   }
   const evaluation::GeneratedSamples generated =
-      evaluation::generate_samples(sampler, options.count, sampling.integer("sampler.batch_size"), loaded.model->input_shape(),
+      evaluation::generate_samples(sampler, options.count, sampling.integer("sampler.batch_size"), loaded.bundle.model->input_shape(),
                                    *communicator, "sample " + options.sampler);
   if (communicator->rank() != 0) return;
 
@@ -95,7 +96,8 @@ void add_sample_command(CLI::App& app) {
   auto options = std::make_shared<SampleOptions>();
   CLI::App* sample = app.add_subcommand("sample", "Draw samples from a checkpoint (one process, or split over mpirun ranks)");
   sample->add_option("--checkpoint", options->checkpoint, "checkpoint file (.h5), or a run directory (its latest)")->required();
-  sample->add_option("--sampler", options->sampler, "pc | ode | ald | dlpm | dlim")->required();
+  sample->add_option("--sampler", options->sampler, fmt::format("{}", fmt::join(evaluation::sampler_names(), " | ")))
+      ->required();
   sample->add_option("-n,--count", options->count, "number of samples")->required();
   sample->add_option("--out", options->out, "output HDF5 file (dataset format for images)")->required();
   sample->add_option("--grid", options->grid, "also write a PNG grid of the first samples");

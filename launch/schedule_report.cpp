@@ -3,6 +3,7 @@
 #include "common/config.h"
 #include "common/user_error.h"
 #include "models/alpha_stable_schedule.h"
+#include "models/diffusion_process.h"
 #include "models/model_config.h"
 #include "models/sde.h"
 #include "trainer/time_sampler.h"
@@ -19,8 +20,8 @@ std::vector<double> to_vector(const at::Tensor& t) {
 }
 
 // The α-stable chain a DLPM objective trains on, at 11 indices from 0 to n − 1.
-nlohmann::ordered_json levy_chain_report(const Config& config) {
-  const models::AlphaStableSchedule chain(config.number("noise.alpha"), config.integer("dlpm.steps"));
+nlohmann::ordered_json levy_chain_report(const models::AlphaStableChainSpec& spec) {
+  const models::AlphaStableSchedule chain(spec.alpha, spec.steps);
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   for (int k = 0; k <= 10; ++k) {
     const std::int64_t t = (chain.steps() - 1) * k / 10;
@@ -79,12 +80,12 @@ nlohmann::ordered_json schedule_report(const Config& config, std::vector<double>
                                     {"is_normalizer", proposal.normalizer()},
                                     {"points", points},
                                     {"quantiles", quantile_rows}};
-  if (config.string("objective.kind") == "ncsn") {
+  const models::DiffusionProcess process = models::make_diffusion_process(config);
+  if (process.has_noise_levels()) {
     // The multi-level objective trains on this ladder rather than on the SDE.
-    report["noise_levels"] = {{"scheme", config.string("sigmas.scheme")},
-                              {"sigmas", to_vector(models::make_noise_levels(config))}};
+    report["noise_levels"] = {{"scheme", config.string("sigmas.scheme")}, {"sigmas", process.noise_level_values()}};
   }
-  if (config.string("objective.kind") == "dlpm") report["levy_chain"] = levy_chain_report(config);
+  if (const auto& chain = process.alpha_stable_chain()) report["levy_chain"] = levy_chain_report(*chain);
   return report;
 }
 

@@ -1,6 +1,6 @@
 // `scorch stats`: the FID reference statistics of a dataset file.
 #include "common/log.h"
-#include "evaluation/image_features.h"
+#include "evaluation/features/image_features.h"
 #include "launch/commands.h"
 #include "launch/job_communicator.h"
 

@@ -13,10 +13,8 @@
 #include "launch/job_communicator.h"
 #include "launch/mpi_runtime.h"
 #include "launch/stop_signals.h"
-#include "models/model_config.h"
 #include "models/score_model.h"
 #include "models/score_model_config.h"
-#include "models/sde.h"
 #include "models/toy_distributions.h"
 #include "trainer/checkpoint.h"
 #include "trainer/gradient_sync.h"
@@ -42,21 +40,12 @@ struct TrainOptions {
   std::string resume;
 };
 
-// Keys that define the run; a resumed job must agree with its checkpoint on them.
-bool defines_the_run(const std::string& key) {
-  for (const char* prefix : {"seed", "sde.", "noise.", "dlpm.", "sigmas.", "model.", "objective.", "optim.", "ema.",
-                             "train.batch_size", "train.micro_batches", "data.train", "data.synthetic", "data.range",
-                             "data.random_flip"}) {
-    if (key.rfind(prefix, 0) == 0) return true;
-  }
-  return false;
-}
-
 void require_resumable(const Config& config, const trainer::Checkpoint& checkpoint, const std::string& path) {
   const Config saved = Config::load_string(full_schema(), checkpoint.state.config_yaml, {}, path + " (config)");
   std::vector<std::string> differences;
   for (const ConfigKey& key : full_schema().keys()) {
-    if (defines_the_run(key.path) && config.text(key.path) != saved.text(key.path)) {
+    // Keys not declared may_change_on_resume define the run (common/config.h).
+    if (!key.may_change_on_resume && config.text(key.path) != saved.text(key.path)) {
       differences.push_back(fmt::format("{} ({} now, {} in the checkpoint)", key.path, config.text(key.path),
                                         saved.text(key.path)));
     }
@@ -106,17 +95,18 @@ void run_training(const TrainOptions& options) {
     require_resumable(config, *resume_from, resume_path);
   }
 
-  const std::shared_ptr<const models::Sde> sde = models::make_model_sde(config);
   // Initial weights are a function of the seed; rank 0's are broadcast anyway.
   at::manual_seed(derive_seed({settings.seed, RandomPurpose::parameter_init, 0}, 0));
-  const auto model = models::make_score_model(config, sde);
+  const models::ModelBundle bundle = models::make_model_bundle(config);
+  const auto& model = bundle.model;
   model->to(communicator->device());
-  const auto objective = trainer::make_objective(config, sde.get());
+  const auto objective = trainer::make_objective(config, bundle.process);
 
   const std::int64_t world = communicator->world_size();
   const std::int64_t per_rank_batch = trainer::per_rank_batch(settings, world);
   data::LoaderOptions loader_options =
-      data::loader_options_from(config, communicator->rank(), static_cast<int>(world), per_rank_batch);
+      data::loader_options_from(config, data::model_pixel_range(config, bundle.process.centered_data()),
+                                communicator->rank(), static_cast<int>(world), per_rank_batch);
   if (const auto toy = models::toy_spec_from(config)) {
     loader_options.points = models::toy_points(*toy, settings.seed, 0, toy->count);
   }

@@ -12,7 +12,7 @@ at::Tensor sample_stable(double alpha, double skew, at::IntArrayRef shape, at::G
 
 // Symmetric α-stable noise S_α(0, 1, 0), whose characteristic function is
 // exp(−|u|^α), drawn by the Gaussian trick: ε = √A · G with G ~ N(0, I) and
-// A = 2 c_A · S_{α/2}(1, 1, 0), c_A = cos(πα/4)^{2/α} (CONVENTIONS.md §6, where
+// A = 2 c_A · S_{α/2}(1, 1, 0), c_A = cos(πα/4)^{2/α} (docs/conventions.md §6, where
 // the slides' constant is corrected by √2). α = 2 is N(0, 2) with A ≡ 2.
 // Isotropic noise shares one A across an example; otherwise each coordinate
 // draws its own. A positive `max_subordinator` clamps A (DLPM's clamp_a),

@@ -1,5 +1,5 @@
 #pragma once
-// The discrete α-stable chain of DLPM (CONVENTIONS.md §6, the authors'
+// The discrete α-stable chain of DLPM (docs/conventions.md §6, the authors'
 // scale-preserving schedule): Y_t = γ_t Y_{t−1} + σ_t ε_t with ε_t ~ S_α(0, I),
 // on a cosine ᾱ base. Index 0 is clean data (γ_0 = 1, σ_0 = 0); the chain has
 // `steps` indices 0 … steps−1. Every quantity is float64 on the CPU.

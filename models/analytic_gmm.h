@@ -29,7 +29,8 @@ class AnalyticGmmModel final : public ScoreModel {
   at::Tensor score(const at::Tensor& x, const at::Tensor& conditioning) override;
   // log p(x) of the perturbed mixture, per example, float64.
   at::Tensor log_density(const at::Tensor& x, const at::Tensor& conditioning) const;
-  std::string name() const override { return "analytic_gmm"; }
+  static constexpr const char* kName = "analytic_gmm";
+  std::string name() const override { return kName; }
   std::string parameterisation() const override;
   std::vector<std::int64_t> input_shape() const override { return {dimension()}; }
   std::int64_t dimension() const { return mixture_.means.size(1); }

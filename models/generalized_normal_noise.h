@@ -4,7 +4,7 @@
 namespace scorch::models {
 
 // Generalised normal GN(0, α, β) with density β/(2αΓ(1/β)) exp(−(|x|/α)^β)
-// (CONVENTIONS.md §5). Standard noise is GN(0, √2, β), so the perturbation at
+// (docs/conventions.md §5). Standard noise is GN(0, √2, β), so the perturbation at
 // level σ has scale α = √2 σ and β = 2 is exactly N(0, σ²). β = 1 is Laplace.
 // β ≤ ½ is refused: the DSM target then has infinite variance.
 class GeneralizedNormalNoise final : public NoiseFamily {

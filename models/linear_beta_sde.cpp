@@ -57,6 +57,16 @@ DiscreteStep VpSde::discretize_interval(const at::Tensor& x, const at::Tensor& t
   return {per_example_factor(at::sqrt(1.0 - beta_step) - 1.0, x) * x, at::sqrt(beta_step)};
 }
 
+ReverseStep VpSde::ancestral_step(const at::Tensor& x, const at::Tensor& t, double dt, const at::Tensor& score) const {
+  const at::Tensor G = discretize_interval(x, t, dt).G;
+  const at::Tensor G2 = G.square();
+  return {(x + per_example_factor(G2, x) * score) / per_example_factor(at::sqrt(1.0 - G2), x), G};
+}
+
+at::Tensor VpSde::langevin_step_scale(const at::Tensor& x, const at::Tensor& t, double dt) const {
+  return 1.0 - discretize_interval(x, t, dt).G.square();
+}
+
 DiscreteStep VpSde::discretize(const at::Tensor& x, const at::Tensor& t) const {
   const at::Tensor index = grid().index_of(t);
   const at::Tensor beta_i = chain_.betas.to(index.device()).index({index});

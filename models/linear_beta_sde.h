@@ -30,7 +30,8 @@ class LinearBetaSde : public Sde {
 class VpSde final : public LinearBetaSde {
  public:
   VpSde(double beta_min, double beta_max, double T = 1.0, std::int64_t num_steps = 1000);
-  std::string name() const override { return "vp"; }
+  static constexpr const char* kName = "vp";
+  std::string name() const override { return kName; }
   at::Tensor marginal_std(const at::Tensor& t) const override;
   at::Tensor diffusion_squared(const at::Tensor& t) const override;
   // F(t) = ln(e^{B(t)} − 1).
@@ -39,6 +40,10 @@ class VpSde final : public LinearBetaSde {
   // DDPM: x_{i} = √α_i x_{i−1} + √β_i z.
   DiscreteStep discretize(const at::Tensor& x, const at::Tensor& t) const override;
   DiscreteStep discretize_interval(const at::Tensor& x, const at::Tensor& t, double dt) const override;
+  // DDPM's posterior: mean (x + β s)/√(1 − β), std √β.
+  bool has_ancestral_step() const override { return true; }
+  ReverseStep ancestral_step(const at::Tensor& x, const at::Tensor& t, double dt, const at::Tensor& score) const override;
+  at::Tensor langevin_step_scale(const at::Tensor& x, const at::Tensor& t, double dt) const override;
   const DdpmChain& chain() const { return chain_; }
 
  private:
@@ -49,7 +54,8 @@ class VpSde final : public LinearBetaSde {
 class SubVpSde final : public LinearBetaSde {
  public:
   SubVpSde(double beta_min, double beta_max, double T = 1.0, std::int64_t num_steps = 1000);
-  std::string name() const override { return "subvp"; }
+  static constexpr const char* kName = "subvp";
+  std::string name() const override { return kName; }
   at::Tensor marginal_std(const at::Tensor& t) const override;
   at::Tensor diffusion_squared(const at::Tensor& t) const override;
   // F(t) = 2 ln(e^{B} − 1) − B = 2 ln(2 sinh(B/2)).

@@ -1,19 +1,95 @@
 #include "models/model_config.h"
 
 #include "common/config.h"
+#include "common/name_table.h"
 #include "common/user_error.h"
 #include "models/alpha_stable_noise.h"
+#include "models/diffusion_process.h"
 #include "models/gaussian_noise.h"
 #include "models/generalized_normal_noise.h"
 #include "models/linear_beta_sde.h"
 #include "models/noise_levels.h"
 #include "models/ve_sde.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <vector>
+
 namespace scorch::models {
+
+namespace {
+
+// The SDEs by sde.name: adding one is its class and a row here.
+struct SdeRow {
+  const char* name;
+  std::unique_ptr<Sde> (*make)(const Config& config, double T, std::int64_t steps);
+};
+
+const std::vector<SdeRow>& sde_table() {
+  static const std::vector<SdeRow> table = {
+      {VeSde::kName,
+       [](const Config& c, double T, std::int64_t steps) -> std::unique_ptr<Sde> {
+         return std::make_unique<VeSde>(c.number("sde.sigma_min"), c.number("sde.sigma_max"), T, steps);
+       }},
+      {VpSde::kName,
+       [](const Config& c, double T, std::int64_t steps) -> std::unique_ptr<Sde> {
+         return std::make_unique<VpSde>(c.number("sde.beta_min"), c.number("sde.beta_max"), T, steps);
+       }},
+      {SubVpSde::kName,
+       [](const Config& c, double T, std::int64_t steps) -> std::unique_ptr<Sde> {
+         return std::make_unique<SubVpSde>(c.number("sde.beta_min"), c.number("sde.beta_max"), T, steps);
+       }},
+  };
+  return table;
+}
+
+DiffusionProcess continuous_process(const Config& config) {
+  const std::string& family = config.string("noise.family");
+  if (family != "gaussian") throw UserError("objective.kind = sde needs noise.family = gaussian (got " + family + ")");
+  return DiffusionProcess(std::shared_ptr<const Sde>(make_sde(config)));
+}
+
+DiffusionProcess noise_level_process(const Config& config) {
+  return DiffusionProcess(make_noise_levels(config), make_noise_family(config));
+}
+
+DiffusionProcess alpha_stable_process(const Config& config) {
+  const std::string& family = config.string("noise.family");
+  if (family != "alpha_stable") {
+    throw UserError("objective.kind = dlpm needs noise.family = alpha_stable (got " + family + ")");
+  }
+  return DiffusionProcess(AlphaStableChainSpec{config.number("noise.alpha"), config.integer("dlpm.steps"),
+                                               config.boolean("noise.isotropic")});
+}
+
+// The forward processes by objective.kind (the objective follows from the process).
+struct ProcessRow {
+  const char* name;
+  const char* description;
+  DiffusionProcess (*make)(const Config& config);
+};
+
+const std::vector<ProcessRow>& process_table() {
+  static const std::vector<ProcessRow> table = {
+      {"sde", "continuous-time DSM on the SDE", continuous_process},
+      {"ncsn", "multi-level DSM on the sigmas ladder", noise_level_process},
+      {"dlpm", "noise prediction on the α-stable chain (noise.alpha, noise.isotropic, dlpm.steps)",
+       alpha_stable_process},
+  };
+  return table;
+}
+
+}  // namespace
 
 void declare_model_config(ConfigSchema& schema) {
   using T = ConfigType;
-  schema.add({"sde.name", T::choice, "vp", "forward SDE: ve, vp or subvp", {"ve", "vp", "subvp"}});
+  std::vector<std::string> kinds;
+  for (const ProcessRow& row : process_table()) kinds.push_back(fmt::format("{}: {}", row.name, row.description));
+  schema.add({"objective.kind", T::choice, process_table().front().name, fmt::format("{}", fmt::join(kinds, "; ")),
+              table_names(process_table())});
+  schema.add({"sde.name", T::choice, VpSde::kName,
+              "forward SDE: " + spoken_list(table_names(sde_table())), table_names(sde_table())});
   schema.add({"sde.sigma_min", T::number, "0.01", "VE: smallest noise std σ_min", {}, 0.0, true});
   schema.add({"sde.sigma_max", T::number, "50", "VE: largest noise std σ_max (prior std)", {}, 0.0, true});
   schema.add({"sde.beta_min", T::number, "0.1", "VP/subVP: β(0)", {}, 0.0, true});
@@ -43,17 +119,12 @@ void declare_model_config(ConfigSchema& schema) {
 }
 
 std::unique_ptr<Sde> make_sde(const Config& config) {
-  const std::string& name = config.string("sde.name");
-  const double T = config.number("sde.T");
-  const std::int64_t steps = config.integer("sde.num_scales");
-  if (name == "ve") return std::make_unique<VeSde>(config.number("sde.sigma_min"), config.number("sde.sigma_max"), T, steps);
-  if (name == "vp") return std::make_unique<VpSde>(config.number("sde.beta_min"), config.number("sde.beta_max"), T, steps);
-  return std::make_unique<SubVpSde>(config.number("sde.beta_min"), config.number("sde.beta_max"), T, steps);
+  return row_named(sde_table(), config.string("sde.name"), "SDE")
+      .make(config, config.number("sde.T"), config.integer("sde.num_scales"));
 }
 
-std::shared_ptr<const Sde> make_model_sde(const Config& config) {
-  if (config.string("objective.kind") != "sde") return nullptr;
-  return make_sde(config);
+DiffusionProcess make_diffusion_process(const Config& config) {
+  return row_named(process_table(), config.string("objective.kind"), "objective.kind").make(config);
 }
 
 std::unique_ptr<NoiseFamily> make_noise_family(const Config& config) {

@@ -1,5 +1,5 @@
 #pragma once
-// Config keys owned by models/ (sde.*, noise.*, sigmas.*) and the factories
+// Config keys owned by models/ (objective.kind, sde.*, noise.*, sigmas.*, dlpm.*) and the factories
 // that turn a resolved config into objects.
 #include "common/config_fwd.h"
 
@@ -11,13 +11,18 @@ namespace scorch::models {
 
 class Sde;
 class NoiseFamily;
+class DiffusionProcess;
 
 void declare_model_config(ConfigSchema& schema);
 
+// The forward process selected by objective.kind (the one place that reads
+// it): the SDE from sde.*, the σ ladder from sigmas.* and noise.*, or the
+// α-stable chain from noise.* and dlpm.steps. UserError for a noise family
+// the process cannot use.
+DiffusionProcess make_diffusion_process(const Config& config);
+
+// The SDE of sde.*, whatever objective.kind says (`scorch schedule` prints it for every config).
 std::unique_ptr<Sde> make_sde(const Config& config);
-// The SDE the model is conditioned on: sde.* when objective.kind = sde, null for
-// noise-level (NCSN) objectives.
-std::shared_ptr<const Sde> make_model_sde(const Config& config);
 std::unique_ptr<NoiseFamily> make_noise_family(const Config& config);
 // The NCSN σ ladder from sigmas.*, float64, largest first.
 at::Tensor make_noise_levels(const Config& config);

@@ -4,7 +4,6 @@
 #include "models/ddpm_init.h"
 #include "models/ncsnpp_resampling.h"
 #include "models/ncsnpp_resnet_blocks.h"
-#include "models/sde.h"
 
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -56,27 +55,12 @@ void validate(const Options& o) {
   if (o.dropout < 0.0 || o.dropout >= 1.0) throw UserError("ncsnpp dropout must be in [0, 1)");
 }
 
-// DLPM chain times τ ∈ [0, 1) get the label range of DDPM's 999 t.
-constexpr double kChainLabelScale = 999.0;
-
 }  // namespace
 
-NcsnppModel::NcsnppModel(NcsnppOptions options, std::shared_ptr<const Sde> sde)
-    : NcsnppModel(std::move(options), sde, sde ? Conditioning::time : Conditioning::noise_level) {}
-
-NcsnppModel::NcsnppModel(NcsnppOptions options, std::shared_ptr<const Sde> sde, Conditioning conditioning)
-    : ScoreModel(conditioning, sde != nullptr), options_(std::move(options)), sde_(std::move(sde)) {
+NcsnppModel::NcsnppModel(NcsnppOptions options, Preconditioning preconditioning)
+    : ScoreNetwork(std::move(preconditioning)), options_(std::move(options)) {
   validate(options_);
-  if (labels() != Labels::sigma && options_.scale_by_sigma) {
-    throw UserError("ncsnpp: scale_by_sigma is for VE/noise-level models; VP and subVP already use score = -out / "
-                    "sigma_t, and DLPM models predict the noise");
-  }
   build();
-}
-
-NcsnppModel::Labels NcsnppModel::labels() const {
-  if (conditioning() == Conditioning::chain_time) return Labels::chain_time;
-  return sde_ && sde_->name() != "ve" ? Labels::scaled_time : Labels::sigma;
 }
 
 void NcsnppModel::build() {
@@ -187,7 +171,7 @@ void NcsnppModel::build() {
   all_modules_ = register_module("all_modules", modules);
 }
 
-at::Tensor NcsnppModel::network_output(const at::Tensor& x, const at::Tensor& label, const at::Tensor& sigma) {
+at::Tensor NcsnppModel::forward(const at::Tensor& x, const at::Tensor& label) {
   const Options& o = options_;
   const std::int64_t levels = static_cast<std::int64_t>(o.ch_mult.size());
   auto has_attention = [&](const at::Tensor& h) {
@@ -272,30 +256,12 @@ at::Tensor NcsnppModel::network_output(const at::Tensor& x, const at::Tensor& la
     h = modules.next<torch::nn::Conv2dImpl>().forward(h);
   }
   if (!modules.finished()) throw std::logic_error("ncsnpp: forward left modules unused");
-  if (o.scale_by_sigma) h = h / per_example_factor(sigma, h);
   return h;
 }
 
-at::Tensor NcsnppModel::score(const at::Tensor& x, const at::Tensor& conditioning) {
-  const at::Tensor c = conditioning.to(at::kDouble).reshape({-1});
-  if (labels() == Labels::chain_time) return network_output(x, c * kChainLabelScale, at::ones_like(c));
-  if (!sde_) return network_output(x, c, c);
-  const at::Tensor sigma = sde_->marginal_std(c);
-  if (labels() == Labels::sigma) return network_output(x, sigma, sigma);
-  const double label_scale = static_cast<double>(sde_->grid().num_steps() - 1);
-  return -network_output(x, c * label_scale, sigma) / per_example_factor(sigma, x);
-}
-
-std::string NcsnppModel::parameterisation() const {
-  const bool fourier = options_.embedding_type == Options::Embedding::fourier;
-  const std::string embedding = fourier ? "Fourier features of log(label)" : "sinusoidal embedding of label";
-  if (labels() == Labels::chain_time) return fmt::format("label = {} tau; {}; noise prediction = out", kChainLabelScale, embedding);
-  if (sde_ && labels() == Labels::scaled_time) {
-    return fmt::format("label = {} t; {}; score = -out / sigma_t", sde_->grid().num_steps() - 1, embedding);
-  }
-  const std::string sigma = sde_ ? "sigma_t" : "sigma";
-  return fmt::format("label = {}; {}; score = {}", sigma, embedding,
-                     options_.scale_by_sigma ? "out / " + sigma : std::string("out"));
+std::string NcsnppModel::architecture() const {
+  return options_.embedding_type == Options::Embedding::fourier ? "Fourier features of log(label)"
+                                                                : "sinusoidal embedding of label";
 }
 
 std::vector<std::int64_t> NcsnppModel::input_shape() const {

@@ -16,8 +16,6 @@
 
 namespace scorch::models {
 
-class Sde;
-
 struct NcsnppOptions {
   enum class ResblockType { ddpm, biggan };
   enum class Progressive { none, output_skip, residual };
@@ -42,40 +40,30 @@ struct NcsnppOptions {
   double fourier_scale = 16.0;
   bool conditional = true;
   double init_scale = 0.0;
-  bool scale_by_sigma = true;
   bool centered = false;  // false: inputs in [0, 1], mapped to [-1, 1] inside
   bool resamp_with_conv = true;
   Activation nonlinearity = Activation::swish;
 };
 
-class NcsnppModel final : public ScoreModel {
+// The network: label [B] feeds the embedding (Fourier features of log(label)
+// or a sinusoidal embedding), the output is the last convolution's. The
+// preconditioning supplies the label (σ_t, (N−1)·t, σ or 999·τ) and the output
+// scaling (out/σ for scale_by_sigma, −out/σ_t for VP/subVP).
+class NcsnppModel final : public ScoreNetwork {
  public:
-  // Time-conditioned on `sde` when given (VE: label σ_t and score = out (/σ_t
-  // with scale_by_sigma); VP/subVP: label (N−1)·t and score = −out/σ_t), else
-  // noise-level conditioned (label σ, score = out (/σ with scale_by_sigma)).
-  NcsnppModel(NcsnppOptions options, std::shared_ptr<const Sde> sde);
-  // `conditioning` time needs the SDE; noise_level and chain_time take none. A
-  // chain-time (DLPM) model takes label 999 τ, like VP's 999 t, and returns
-  // its output as the noise prediction ε̂.
-  NcsnppModel(NcsnppOptions options, std::shared_ptr<const Sde> sde, Conditioning conditioning);
+  NcsnppModel(NcsnppOptions options, Preconditioning preconditioning);
 
-  at::Tensor score(const at::Tensor& x, const at::Tensor& conditioning) override;
-  std::string name() const override { return "ncsnpp"; }
-  std::string parameterisation() const override;
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& label) override;
+  static constexpr const char* kName = "ncsnpp";
+  std::string name() const override { return kName; }
+  std::string architecture() const override;
   std::vector<std::int64_t> input_shape() const override;
-
-  // The reference network's forward: `label` [B] feeds the embedding, and with
-  // scale_by_sigma the output is divided by `sigma` [B].
-  at::Tensor network_output(const at::Tensor& x, const at::Tensor& label, const at::Tensor& sigma);
   const NcsnppOptions& options() const { return options_; }
 
  private:
-  enum class Labels { sigma, scaled_time, chain_time };
-  Labels labels() const;
   void build();
 
   NcsnppOptions options_;
-  std::shared_ptr<const Sde> sde_;
   torch::nn::ModuleList all_modules_{nullptr};
 };
 

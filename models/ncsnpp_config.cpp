@@ -80,11 +80,14 @@ NcsnppOptions ncsnpp_options_from(const Config& config, const std::vector<std::i
   o.fourier_scale = config.number(p + "fourier_scale");
   o.conditional = config.boolean(p + "conditional");
   o.init_scale = config.number(p + "init_scale");
-  o.scale_by_sigma = auto_or_boolean(config, p + "scale_by_sigma", variance_exploding);
   o.centered = auto_or_boolean(config, p + "centered", !variance_exploding);
   o.resamp_with_conv = config.boolean(p + "resamp_with_conv");
   o.nonlinearity = parse_activation(config.string(p + "nonlinearity"));
   return o;
+}
+
+bool ncsnpp_scale_by_sigma(const Config& config, bool variance_exploding) {
+  return auto_or_boolean(config, "model.ncsnpp.scale_by_sigma", variance_exploding);
 }
 
 }  // namespace scorch::models

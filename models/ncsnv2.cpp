@@ -1,9 +1,10 @@
 #include "models/ncsnv2.h"
 
 #include "common/user_error.h"
-#include "models/sde.h"
 
 #include <torch/torch.h>
+
+#include <stdexcept>
 
 namespace scorch::models {
 namespace {
@@ -23,10 +24,10 @@ at::Tensor run_stage(const torch::nn::ModuleList& stage, at::Tensor h) {
 
 }  // namespace
 
-Ncsnv2Model::Ncsnv2Model(Ncsnv2Options options, std::shared_ptr<const Sde> sde)
-    : ScoreModel(sde ? Conditioning::time : Conditioning::noise_level), options_(options), sde_(std::move(sde)) {
-  if (sde_ && sde_->name() != "ve") {
-    throw UserError("ncsnv2 divides its output by sigma and has no time input: use it with the VE SDE or NCSN noise levels");
+Ncsnv2Model::Ncsnv2Model(Ncsnv2Options options, Preconditioning preconditioning)
+    : ScoreNetwork(std::move(preconditioning)), options_(options) {
+  if (this->preconditioning().output_kind() != Preconditioning::Output::over_noise_std) {
+    throw std::logic_error("ncsnv2 needs a preconditioning that divides its output by sigma");
   }
   if (options_.channels < 1 || options_.nf < 1 || options_.image_size < 2 || options_.image_size % 2 != 0) {
     throw UserError("ncsnv2 needs positive channels and nf and an even image size");
@@ -52,7 +53,7 @@ Ncsnv2Model::Ncsnv2Model(Ncsnv2Options options, std::shared_ptr<const Sde> sde)
                                                                           false, /*end=*/true));
 }
 
-at::Tensor Ncsnv2Model::network_output(const at::Tensor& x, const at::Tensor& sigma) {
+at::Tensor Ncsnv2Model::forward(const at::Tensor& x, const at::Tensor&) {
   const at::Tensor h = options_.centered ? x : 2.0 * x - 1.0;
   const at::Tensor layer1 = run_stage(res1_, begin_conv_->forward(h));
   const at::Tensor layer2 = run_stage(res2_, layer1);
@@ -62,17 +63,7 @@ at::Tensor Ncsnv2Model::network_output(const at::Tensor& x, const at::Tensor& si
   const at::Tensor ref2 = refine2_->forward({layer3, ref1}, layer3.sizes().slice(2));
   const at::Tensor ref3 = refine3_->forward({layer2, ref2}, layer2.sizes().slice(2));
   at::Tensor out = refine4_->forward({layer1, ref3}, layer1.sizes().slice(2));
-  out = end_conv_->forward(activate(normalizer_->forward(out), options_.nonlinearity));
-  return out / per_example_factor(sigma, out);
-}
-
-at::Tensor Ncsnv2Model::score(const at::Tensor& x, const at::Tensor& conditioning) {
-  const at::Tensor c = conditioning.to(at::kDouble).reshape({-1});
-  return network_output(x, sde_ ? sde_->marginal_std(c) : c);
-}
-
-std::string Ncsnv2Model::parameterisation() const {
-  return sde_ ? "unconditional RefineNet; score = out / sigma_t" : "unconditional RefineNet; score = out / sigma";
+  return end_conv_->forward(activate(normalizer_->forward(out), options_.nonlinearity));
 }
 
 std::vector<std::int64_t> Ncsnv2Model::input_shape() const {

@@ -11,7 +11,7 @@ at::Tensor geometric_noise_levels(double sigma_max, double sigma_min, std::int64
 
 // The p-quantile of ‖ξ‖² for ξ of `dimension` i.i.d. GN(0, √2, β) coordinates
 // (the noise at σ = 1; β = 2 is N(0, I)). The sum is matched in mean and
-// variance by a gamma law (CONVENTIONS §5: E = n α² C1, Var = n α⁴ C2), which
+// variance by a gamma law (docs/conventions.md §5: E = n α² C1, Var = n α⁴ C2), which
 // is exactly χ²_n at β = 2; otherwise its error is the sum's small skew
 // mismatch, O(1/√n).
 double generalized_normal_length_quantile(std::int64_t dimension, double beta, double p);

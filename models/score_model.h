@@ -5,6 +5,11 @@
 // models, the noise level σ for NCSN-style models, and the chain time τ = t/n
 // for DLPM models, whose output is the noise prediction ε̂ rather than a score
 // (the α-stable chain has no closed-form score to learn).
+//
+// A network model (ScoreNetwork) is a plain network F(x, label) and the
+// Preconditioning that turns c into its label and F's output into the score:
+// the network code never sees the diffusion process.
+#include "models/preconditioning.h"
 #include "models/score_function.h"
 
 #include <torch/nn/module.h>
@@ -15,15 +20,9 @@
 
 namespace scorch::models {
 
-enum class Conditioning { time, noise_level, chain_time };
-std::string to_string(Conditioning conditioning);
-
 class ScoreModel : public torch::nn::Module {
  public:
   explicit ScoreModel(Conditioning conditioning) : conditioning_(conditioning) {}
-  // For networks that take an optional SDE: it must be given exactly for time
-  // conditioning (std::logic_error otherwise, a programming error).
-  ScoreModel(Conditioning conditioning, bool has_sde);
   Conditioning conditioning() const { return conditioning_; }
 
   // x [B, ...input_shape], conditioning [B] (any float dtype); returns x's shape and dtype.
@@ -39,6 +38,26 @@ class ScoreModel : public torch::nn::Module {
 
  private:
   Conditioning conditioning_;
+};
+
+class ScoreNetwork : public ScoreModel {
+ public:
+  explicit ScoreNetwork(Preconditioning preconditioning);
+
+  // preconditioning.output(forward(x, preconditioning.label(c)), c).
+  at::Tensor score(const at::Tensor& x, const at::Tensor& conditioning) final;
+  // The plain network: x [B, ...input_shape], label float64 [B]; returns x's shape and dtype.
+  virtual at::Tensor forward(const at::Tensor& x, const at::Tensor& label) = 0;
+  // What the network does with its input and label, e.g. "Fourier features of log(label)".
+  virtual std::string architecture() const = 0;
+  // Networks without a label input (NCSNv2) get the noise level through the output scaling only.
+  virtual bool uses_label() const { return true; }
+  // "<architecture>; label = <label>; score = <output>".
+  std::string parameterisation() const final;
+  const Preconditioning& preconditioning() const { return preconditioning_; }
+
+ private:
+  Preconditioning preconditioning_;
 };
 
 }  // namespace scorch::models

@@ -1,8 +1,11 @@
 #include "models/score_model_config.h"
 
 #include "common/config.h"
+#include "common/name_table.h"
 #include "common/user_error.h"
 #include "models/analytic_gmm.h"
+#include "models/model_config.h"
+#include "models/network_preconditioning.h"
 #include "models/mlp_score_model.h"
 #include "models/ncsnpp_config.h"
 #include "models/ncsnv2.h"
@@ -10,8 +13,11 @@
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
+#include <stdexcept>
+#include <vector>
 
 namespace scorch::models {
 namespace {
@@ -51,18 +57,77 @@ double noise_scale_from(const Config& config) {
   throw UserError("analytic_gmm has a closed-form score only under Gaussian noise (noise.family = " + family + ")");
 }
 
-Conditioning conditioning_from(const Config& config, bool has_sde) {
-  if (config.string("objective.kind") == "dlpm") return Conditioning::chain_time;
-  return has_sde ? Conditioning::time : Conditioning::noise_level;
+}  // namespace
+
+namespace {
+
+std::shared_ptr<ScoreModel> make_mlp(const Config& config, const DiffusionProcess& process) {
+  const Activation activation = parse_activation(config.string("model.mlp.activation"));
+  return std::make_shared<MlpScoreModel>(config.integer_list("model.input_shape", 1),
+                                         config.integer_list("model.mlp.hidden", 1), activation,
+                                         mlp_preconditioning(process));
+}
+
+std::shared_ptr<ScoreModel> make_ncsnpp(const Config& config, const DiffusionProcess& process) {
+  // DLPM models see [−1, 1] and predict O(1) noise, like VP/subVP ones.
+  const bool variance_exploding = process.variance_exploding();
+  return std::make_shared<NcsnppModel>(
+      ncsnpp_options_from(config, config.integer_list("model.input_shape", 1), variance_exploding),
+      ncsnpp_preconditioning(process, ncsnpp_scale_by_sigma(config, variance_exploding)));
+}
+
+std::shared_ptr<ScoreModel> make_ncsnv2(const Config& config, const DiffusionProcess& process) {
+  Preconditioning preconditioning = ncsnv2_preconditioning(process);
+  const auto input_shape = config.integer_list("model.input_shape", 1);
+  if (input_shape.size() != 3 || input_shape[1] != input_shape[2]) {
+    throw UserError("ncsnv2 needs model.input_shape [C, H, W] with H = W");
+  }
+  Ncsnv2Options options{input_shape[0], input_shape[1], config.integer("model.ncsnv2.nf"),
+                        parse_activation(config.string("model.ncsnv2.nonlinearity")),
+                        config.boolean("model.ncsnv2.centered")};
+  return std::make_shared<Ncsnv2Model>(options, std::move(preconditioning));
+}
+
+std::shared_ptr<ScoreModel> make_analytic_gmm(const Config& config, const DiffusionProcess& process) {
+  if (process.alpha_stable_chain()) throw UserError("analytic_gmm has no DLPM noise prediction");
+  GaussianMixture mixture = mixture_from(config);
+  const auto dimension = mixture.means.size(1);
+  const auto declared = config.integer_list("model.input_shape", 1);
+  if (config.is_explicit("model.input_shape") && declared != std::vector<std::int64_t>{dimension}) {
+    throw UserError(fmt::format("model.input_shape must be [{}] to match model.gmm.means", dimension));
+  }
+  if (process.sde()) return std::make_shared<AnalyticGmmModel>(std::move(mixture), process.shared_sde());
+  return std::make_shared<AnalyticGmmModel>(std::move(mixture), noise_scale_from(config));
+}
+
+// The models by model.name: adding one is its class, its keys and a row here.
+struct ModelRow {
+  const char* name;
+  const char* description;
+  std::shared_ptr<ScoreModel> (*make)(const Config& config, const DiffusionProcess& process);
+};
+
+const std::vector<ModelRow>& model_table() {
+  static const std::vector<ModelRow> table = {
+      {MlpScoreModel::kName, "MLP", make_mlp},
+      {NcsnppModel::kName, "NCSN++/DDPM++ U-Net", make_ncsnpp},
+      {Ncsnv2Model::kName, "RefineNet", make_ncsnv2},
+      {AnalyticGmmModel::kName, "exact mixture score", make_analytic_gmm},
+  };
+  return table;
 }
 
 }  // namespace
 
 void declare_score_model_config(ConfigSchema& schema) {
   using T = ConfigType;
-  schema.add({"model.name", T::choice, "mlp",
-              "score model: mlp, ncsnpp (NCSN++/DDPM++ U-Net), ncsnv2 (RefineNet), or analytic_gmm (exact mixture score)",
-              {"mlp", "ncsnpp", "ncsnv2", "analytic_gmm"}});
+  std::vector<std::string> names, described;
+  for (const ModelRow& row : model_table()) {
+    names.emplace_back(row.name);
+    described.push_back(fmt::format("{} ({})", row.name, row.description));
+  }
+  schema.add({"model.name", T::choice, model_table().front().name,
+              "score model: " + spoken_list(described), names});
   schema.add({"model.input_shape", T::number_list, "[2]", "shape of one example, e.g. [2] or [1, 28, 28]"});
   schema.add({"model.mlp.hidden", T::number_list, "[128, 128]", "mlp: hidden layer widths"});
   schema.add({"model.mlp.activation", T::choice, "silu", "mlp: silu or relu", {"silu", "relu"}});
@@ -77,40 +142,14 @@ void declare_score_model_config(ConfigSchema& schema) {
   schema.add({"model.ncsnv2.centered", T::boolean, "false", "ncsnv2: inputs already in [-1, 1] (else [0, 1])"});
 }
 
-std::shared_ptr<ScoreModel> make_score_model(const Config& config, std::shared_ptr<const Sde> sde) {
-  const std::string& name = config.string("model.name");
-  if (name == "analytic_gmm") {
-    if (config.string("objective.kind") == "dlpm") throw UserError("analytic_gmm has no DLPM noise prediction");
-    GaussianMixture mixture = mixture_from(config);
-    const auto dimension = mixture.means.size(1);
-    const auto declared = config.integer_list("model.input_shape", 1);
-    if (config.is_explicit("model.input_shape") && declared != std::vector<std::int64_t>{dimension}) {
-      throw UserError(fmt::format("model.input_shape must be [{}] to match model.gmm.means", dimension));
-    }
-    if (sde) return std::make_shared<AnalyticGmmModel>(std::move(mixture), std::move(sde));
-    return std::make_shared<AnalyticGmmModel>(std::move(mixture), noise_scale_from(config));
-  }
-  const auto input_shape = config.integer_list("model.input_shape", 1);
-  const Conditioning conditioning = conditioning_from(config, sde != nullptr);
-  if (name == "ncsnpp") {
-    // DLPM models see [−1, 1] and predict O(1) noise, like VP/subVP ones.
-    const bool variance_exploding = conditioning == Conditioning::noise_level || (sde && sde->name() == "ve");
-    return std::make_shared<NcsnppModel>(ncsnpp_options_from(config, input_shape, variance_exploding), std::move(sde),
-                                         conditioning);
-  }
-  if (name == "ncsnv2") {
-    if (conditioning == Conditioning::chain_time) throw UserError("objective.kind = dlpm needs model.name mlp or ncsnpp");
-    if (input_shape.size() != 3 || input_shape[1] != input_shape[2]) {
-      throw UserError("ncsnv2 needs model.input_shape [C, H, W] with H = W");
-    }
-    Ncsnv2Options options{input_shape[0], input_shape[1], config.integer("model.ncsnv2.nf"),
-                          parse_activation(config.string("model.ncsnv2.nonlinearity")),
-                          config.boolean("model.ncsnv2.centered")};
-    return std::make_shared<Ncsnv2Model>(options, std::move(sde));
-  }
-  const Activation activation = parse_activation(config.string("model.mlp.activation"));
-  return std::make_shared<MlpScoreModel>(input_shape, config.integer_list("model.mlp.hidden", 1), activation,
-                                         std::move(sde), conditioning);
+std::shared_ptr<ScoreModel> make_score_model(const Config& config, const DiffusionProcess& process) {
+  return row_named(model_table(), config.string("model.name"), "model").make(config, process);
+}
+
+ModelBundle make_model_bundle(const Config& config) {
+  DiffusionProcess process = make_diffusion_process(config);
+  std::shared_ptr<ScoreModel> model = make_score_model(config, process);
+  return {std::move(process), std::move(model)};
 }
 
 }  // namespace scorch::models

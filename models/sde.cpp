@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include <cmath>
+#include <stdexcept>
 
 namespace scorch::models {
 namespace {
@@ -57,6 +58,14 @@ at::Tensor Sde::probability_flow_drift(const at::Tensor& x, const at::Tensor& t,
 
 DiscreteStep Sde::discretize_interval(const at::Tensor& x, const at::Tensor& t, double dt) const {
   return {drift(x, t) * dt, diffusion(as_double(t)) * std::sqrt(dt)};
+}
+
+ReverseStep Sde::ancestral_step(const at::Tensor&, const at::Tensor&, double, const at::Tensor&) const {
+  throw std::logic_error("the " + name() + " SDE has no ancestral step");
+}
+
+at::Tensor Sde::langevin_step_scale(const at::Tensor& x, const at::Tensor&, double) const {
+  return at::ones({x.size(0)}, at::kDouble);
 }
 
 DiscreteStep Sde::discretize(const at::Tensor& x, const at::Tensor& t) const {

@@ -1,6 +1,6 @@
 #pragma once
 // Forward SDEs dx = f(x,t) dt + g(t) dw with Gaussian perturbation kernels
-// p_0t(x_t | x_0) = N(a_t x_0, σ_t² I) (CONVENTIONS.md §1).
+// p_0t(x_t | x_0) = N(a_t x_0, σ_t² I) (docs/conventions.md §1).
 //
 // Time arguments are tensors of any shape (usually [B]); every schedule quantity
 // is computed in float64 on the time tensor's device and returned in float64.
@@ -22,6 +22,12 @@ struct DiscreteStep {
   at::Tensor G;  // per example, float64
 };
 
+// One reverse step x_{i−1} = mean + std · z.
+struct ReverseStep {
+  at::Tensor mean;  // like x
+  at::Tensor std;   // per example, float64
+};
+
 class Sde {
  public:
   Sde(double T, std::int64_t num_steps);
@@ -29,6 +35,9 @@ class Sde {
 
   virtual std::string name() const = 0;
   double T() const { return T_; }
+  // a_t ≡ 1: x_t = x_0 + σ_t z. The references' VE conventions follow from
+  // this (data in [0, 1], σ labels, the DSM loss summed over dimensions).
+  virtual bool variance_exploding() const { return false; }
   const TimeGrid& grid() const { return grid_; }
 
   // Schedule (float64).
@@ -71,6 +80,15 @@ class Sde {
   // The forward step from t − dt to t for any step dt > 0 (samplers on their
   // own grids): exact variance increments for VE and VP, Euler otherwise.
   virtual DiscreteStep discretize_interval(const at::Tensor& x, const at::Tensor& t, double dt) const;
+
+  // The exact Gaussian posterior step of the discrete chain from t to t − dt
+  // given the score s at (x, t) (ancestral sampling: SMLD for VE, DDPM for VP).
+  // SDEs without such a chain answer false and throw std::logic_error.
+  virtual bool has_ancestral_step() const { return false; }
+  virtual ReverseStep ancestral_step(const at::Tensor& x, const at::Tensor& t, double dt, const at::Tensor& score) const;
+  // The factor α_i that scales the Langevin corrector's step at t over a grid
+  // interval dt: the discrete 1 − β_i for VP, as in the reference, else 1.
+  virtual at::Tensor langevin_step_scale(const at::Tensor& x, const at::Tensor& t, double dt) const;
 
  private:
   double T_;

@@ -44,6 +44,13 @@ DiscreteStep VeSde::discretize_interval(const at::Tensor& x, const at::Tensor& t
   return {at::zeros_like(x), at::sqrt(marginal_std(t64).square() - previous.square())};
 }
 
+ReverseStep VeSde::ancestral_step(const at::Tensor& x, const at::Tensor& t, double dt, const at::Tensor& score) const {
+  const at::Tensor G2 = discretize_interval(x, t, dt).G.square();
+  const at::Tensor sigma2 = marginal_std(t).square();
+  const at::Tensor previous2 = (sigma2 - G2).clamp_min(0.0);
+  return {x + per_example_factor(G2, x) * score, at::sqrt(previous2 * G2 / sigma2)};
+}
+
 DiscreteStep VeSde::discretize(const at::Tensor& x, const at::Tensor& t) const {
   const at::Tensor index = grid().index_of(t);
   const at::Tensor sigmas = discrete_sigmas_.to(index.device());

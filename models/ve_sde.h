@@ -9,7 +9,9 @@ class VeSde final : public Sde {
  public:
   VeSde(double sigma_min, double sigma_max, double T = 1.0, std::int64_t num_steps = 1000);
 
-  std::string name() const override { return "ve"; }
+  static constexpr const char* kName = "ve";
+  std::string name() const override { return kName; }
+  bool variance_exploding() const override { return true; }
   double sigma_min() const { return sigma_min_; }
   double sigma_max() const { return sigma_max_; }
   at::Tensor mean_coeff(const at::Tensor& t) const override;
@@ -22,6 +24,9 @@ class VeSde final : public Sde {
   // SMLD: x_{i} = x_{i-1} + √(σ_i² − σ_{i−1}²) z, with σ_{−1} = 0.
   DiscreteStep discretize(const at::Tensor& x, const at::Tensor& t) const override;
   DiscreteStep discretize_interval(const at::Tensor& x, const at::Tensor& t, double dt) const override;
+  // SMLD's posterior: mean x + G² s, std √(σ_{i−1}² G² / σ_i²).
+  bool has_ancestral_step() const override { return true; }
+  ReverseStep ancestral_step(const at::Tensor& x, const at::Tensor& t, double dt, const at::Tensor& score) const override;
   const at::Tensor& discrete_sigmas() const { return discrete_sigmas_; }
 
  private:

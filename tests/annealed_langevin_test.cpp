@@ -1,6 +1,6 @@
 #include "common/random_stream.h"
 #include "common/user_error.h"
-#include "evaluation/annealed_langevin.h"
+#include "evaluation/sampling/annealed_langevin.h"
 #include "models/analytic_gmm.h"
 #include "test_support.h"
 

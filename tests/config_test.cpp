@@ -121,6 +121,28 @@ TEST(Config, ResolvedYamlRoundTrips) {
   EXPECT_DOUBLE_EQ(again.number("objective.eps"), 0.01);
 }
 
+TEST(ConfigSchema, KeysDefineTheRunUnlessDeclaredFreeOnResume) {
+  ConfigSchema s;
+  s.add({"train.steps", ConfigType::integer, "1"});
+  s.add({"ckpt.every", ConfigType::integer, "1"});
+  s.add({"ckpt.keep", ConfigType::integer, "1"});
+  s.add({"fresh.key", ConfigType::integer, "1"});
+  s.allow_change_on_resume({"train.steps", "ckpt."});
+  EXPECT_TRUE(s.find("train.steps")->may_change_on_resume);
+  EXPECT_TRUE(s.find("ckpt.every")->may_change_on_resume);
+  EXPECT_TRUE(s.find("ckpt.keep")->may_change_on_resume);
+  EXPECT_FALSE(s.find("fresh.key")->may_change_on_resume);
+  EXPECT_THROW(s.allow_change_on_resume({"train.stepz"}), std::logic_error);
+  // In the full schema, what a run is made of stays fixed on resume.
+  for (const char* path : {"seed", "objective.kind", "sde.name", "model.name", "train.batch_size", "optim.lr",
+                           "ema.rate", "data.train", "data.range"}) {
+    EXPECT_FALSE(schema().find(path)->may_change_on_resume) << path;
+  }
+  for (const char* path : {"train.steps", "checkpoint.every", "distributed.device", "data.loader"}) {
+    EXPECT_TRUE(schema().find(path)->may_change_on_resume) << path;
+  }
+}
+
 TEST(Config, EveryShippedConfigLoads) {
   for (const char* name : {"ve", "vp", "subvp"}) {
     const std::string path = std::string(SCORCH_SOURCE_DIR) + "/configs/" + name + ".yaml";

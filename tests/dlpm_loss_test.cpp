@@ -1,4 +1,4 @@
-// The DLPM objective (CONVENTIONS.md §6): the loss against a direct
+// The DLPM objective (docs/conventions.md §6): the loss against a direct
 // computation at α = 2, the exact-noise oracle, the median of means, the
 // clamps, and per-example draws.
 #include "common/random_stream.h"
@@ -27,9 +27,9 @@ at::Tensor pretend_network(const at::Tensor& y, const at::Tensor& tau) {
 
 TEST(DlpmLoss, AlphaTwoNonIsotropicMatchesADirectComputation) {
   DlpmSettings settings;
-  settings.alpha = 2.0;
-  settings.steps = 100;
-  settings.isotropic = false;
+  settings.chain.alpha = 2.0;
+  settings.chain.steps = 100;
+  settings.chain.isotropic = false;
   const DlpmLoss loss(settings);
   const at::Tensor x0 = at::randn({4000, 3}, at::kDouble);
   const std::vector<std::int64_t> indices = index_range(0, 4000);
@@ -55,9 +55,9 @@ TEST(DlpmLoss, AlphaTwoNonIsotropicMatchesADirectComputation) {
 TEST(DlpmLoss, TheExactNoiseGivesZeroLossForPointMassData) {
   for (bool isotropic : {true, false}) {
     DlpmSettings settings;
-    settings.alpha = 1.7;
-    settings.steps = 50;
-    settings.isotropic = isotropic;
+    settings.chain.alpha = 1.7;
+    settings.chain.steps = 50;
+    settings.chain.isotropic = isotropic;
     settings.draws = 3;
     const DlpmLoss loss(settings);
     const at::Tensor x0 = at::tensor({0.5, -1.0}, at::kDouble).expand({64, 2});
@@ -75,8 +75,8 @@ TEST(DlpmLoss, TheExactNoiseGivesZeroLossForPointMassData) {
 
 TEST(DlpmLoss, MedianOfMeansKeepsTheMedianDrawPerExample) {
   DlpmSettings settings;
-  settings.alpha = 1.5;
-  settings.steps = 20;
+  settings.chain.alpha = 1.5;
+  settings.chain.steps = 20;
   settings.draws = 5;
   const DlpmLoss loss(settings);
   const at::Tensor x0 = at::randn({16, 2}, at::kDouble);
@@ -104,7 +104,7 @@ TEST(DlpmLoss, ClampsBoundTheSubordinatorAndTheNoise) {
   EXPECT_GT(a.min().item<double>(), 0.0);
 
   DlpmSettings settings;
-  settings.alpha = 1.5;
+  settings.chain.alpha = 1.5;
   settings.clamp_eps = 0.7;
   const DlpmLoss loss(settings);
   const at::Tensor x0 = at::zeros({500, 4}, at::kDouble);
@@ -115,7 +115,7 @@ TEST(DlpmLoss, ClampsBoundTheSubordinatorAndTheNoise) {
 
 TEST(DlpmLoss, AnExampleDrawsTheSameWhateverItsBatch) {
   DlpmSettings settings;
-  settings.alpha = 1.8;
+  settings.chain.alpha = 1.8;
   const DlpmLoss loss(settings);
   const at::Tensor x0 = at::randn({3, 2}, at::kDouble);
   const DlpmLoss::Draw together = loss.draw(5, 9, {10, 11, 12}, x0);

@@ -1,7 +1,7 @@
 // The SVG plots and the report files of `scorch evaluate`.
 #include "data_test_support.h"
-#include "evaluation/evaluation_report.h"
-#include "evaluation/svg_plot.h"
+#include "evaluation/report/evaluation_report.h"
+#include "evaluation/report/svg_plot.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>

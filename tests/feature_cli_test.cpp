@@ -2,7 +2,7 @@
 // small labelled dataset, as one process and under mpirun.
 #include "cli_support.h"
 #include "data_test_support.h"
-#include "evaluation/feature_statistics.h"
+#include "evaluation/features/feature_statistics.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

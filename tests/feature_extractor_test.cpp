@@ -4,9 +4,9 @@
 #include "common/communicator.h"
 #include "common/user_error.h"
 #include "data_test_support.h"
-#include "evaluation/classifier_training.h"
-#include "evaluation/feature_extractor.h"
-#include "evaluation/image_features.h"
+#include "evaluation/features/classifier_training.h"
+#include "evaluation/features/feature_extractor.h"
+#include "evaluation/features/image_features.h"
 
 #include <gtest/gtest.h>
 #include <torch/script.h>

@@ -3,8 +3,8 @@
 // statistics; plus the float64 moment accumulator and statistics files.
 #include "common/user_error.h"
 #include "data_test_support.h"
-#include "evaluation/feature_statistics.h"
-#include "evaluation/frechet_distance.h"
+#include "evaluation/features/feature_statistics.h"
+#include "evaluation/features/frechet_distance.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>

@@ -2,7 +2,7 @@
 // predictions) and against the direct per-split KL formula of the original
 // implementation, whatever order and chunks the images arrive in.
 #include "common/user_error.h"
-#include "evaluation/inception_score.h"
+#include "evaluation/features/inception_score.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>

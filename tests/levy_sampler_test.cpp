@@ -1,6 +1,6 @@
 #include "common/random_stream.h"
 #include "common/user_error.h"
-#include "evaluation/levy_sampler.h"
+#include "evaluation/sampling/levy_sampler.h"
 #include "models/alpha_stable_schedule.h"
 #include "test_support.h"
 
@@ -70,11 +70,12 @@ TEST(LevySampler, ExactNoiseForPointMassReturnsThePoint) {
     for (LevyReverse process : {LevyReverse::dlpm, LevyReverse::dlim}) {
       for (bool isotropic : {true, false}) {
         LevySamplerSettings settings;
+        settings.clamp_a = 0.0;  // unclamped
         settings.process = process;
-        settings.alpha = alpha;
-        settings.steps = 200;
-        settings.isotropic = isotropic;
-        const AlphaStableSchedule schedule(alpha, settings.steps);
+        settings.chain.alpha = alpha;
+        settings.chain.steps = 200;
+        settings.chain.isotropic = isotropic;
+        const AlphaStableSchedule schedule(alpha, settings.chain.steps);
         const at::Tensor samples =
             levy_sample(point_mass_noise(schedule, x0), settings, {3}, 5, index_range(0, 16), at::kDouble);
         EXPECT_TRUE(at::isfinite(samples).all().item<bool>());
@@ -90,10 +91,11 @@ TEST(LevySampler, ImplicitPathStaysOnTheNoisingPathOfItsStartingNoise) {
   // predictor that records Z_t at each call checks every intermediate state.
   const at::Tensor x0 = torch::tensor({1.5, -0.5}, at::kDouble).reshape({1, 2});
   LevySamplerSettings settings;
+  settings.clamp_a = 0.0;  // unclamped
   settings.process = LevyReverse::dlim;
-  settings.alpha = 1.7;
-  settings.steps = 50;
-  const AlphaStableSchedule schedule(settings.alpha, settings.steps);
+  settings.chain.alpha = 1.7;
+  settings.chain.steps = 50;
+  const AlphaStableSchedule schedule(settings.chain.alpha, settings.chain.steps);
   at::Tensor first_noise;
   double worst = 0.0;
   const NoisePredictor recording = [&](const at::Tensor& y, const at::Tensor& tau) {
@@ -114,10 +116,11 @@ TEST(LevySampler, AlphaTwoReproducesGaussianData) {
   const std::int64_t n = 4000;
   for (LevyReverse process : {LevyReverse::dlpm, LevyReverse::dlim}) {
     LevySamplerSettings settings;
+    settings.clamp_a = 0.0;  // unclamped
     settings.process = process;
-    settings.alpha = 2.0;
-    settings.steps = process == LevyReverse::dlpm ? 1000 : 100;
-    const AlphaStableSchedule schedule(2.0, settings.steps);
+    settings.chain.alpha = 2.0;
+    settings.chain.steps = process == LevyReverse::dlpm ? 1000 : 100;
+    const AlphaStableSchedule schedule(2.0, settings.chain.steps);
     const at::Tensor samples =
         levy_sample(gaussian_data_noise(schedule, mean, variance), settings, {1}, 11, index_range(0, n), at::kDouble);
     testing::expect_gaussian_moments(samples, torch::tensor({mean}, at::kDouble),
@@ -128,11 +131,11 @@ TEST(LevySampler, AlphaTwoReproducesGaussianData) {
 
 TEST(LevySampler, SamplesDoNotDependOnBatching) {
   LevySamplerSettings settings;
-  settings.alpha = 1.8;
-  settings.steps = 30;
-  settings.isotropic = false;
+  settings.chain.alpha = 1.8;
+  settings.chain.steps = 30;
+  settings.chain.isotropic = false;
   settings.clamp_a = 20.0;
-  const AlphaStableSchedule schedule(settings.alpha, settings.steps);
+  const AlphaStableSchedule schedule(settings.chain.alpha, settings.chain.steps);
   const NoisePredictor shrink = [](const at::Tensor& y, const at::Tensor&) { return 0.1 * y; };
   const at::Tensor together = levy_sample(shrink, settings, {2, 2}, 7, {4, 5, 6}, at::kDouble);
   const at::Tensor alone = levy_sample(shrink, settings, {2, 2}, 7, {5}, at::kDouble);
@@ -143,10 +146,11 @@ TEST(LevySampler, SamplesDoNotDependOnBatching) {
 
 TEST(LevySampler, ClampingBoundsTheInitialNoise) {
   LevySamplerSettings settings;
+  settings.clamp_a = 0.0;  // unclamped
   settings.process = LevyReverse::dlim;
-  settings.alpha = 1.2;  // very heavy tails: unclamped, some of 200 draws exceed 10
-  settings.steps = 2;
-  const AlphaStableSchedule schedule(settings.alpha, settings.steps);
+  settings.chain.alpha = 1.2;  // very heavy tails: unclamped, some of 200 draws exceed 10
+  settings.chain.steps = 2;
+  const AlphaStableSchedule schedule(settings.chain.alpha, settings.chain.steps);
   // With steps = 2 and ε̂ = 0 the DLIM result is Y_1 / γ_1 = σ_{1→1} ε / γ_1.
   const NoisePredictor zero = [](const at::Tensor& y, const at::Tensor&) { return at::zeros_like(y); };
   const double scale = schedule.cumulative_sigma(1) / schedule.gamma(1);
@@ -155,7 +159,7 @@ TEST(LevySampler, ClampingBoundsTheInitialNoise) {
   const at::Tensor clamped = levy_sample(zero, settings, {1}, 1, index_range(0, 200), at::kDouble) / scale;
   EXPECT_GT(unclamped.abs().max().item<double>(), 10.0);
   EXPECT_LE(clamped.abs().max().item<double>(), 10.0 + 1e-9);
-  settings.steps = 1;
+  settings.chain.steps = 1;
   EXPECT_THROW(levy_sample(zero, settings, {1}, 1, {0}, at::kDouble), UserError);
 }
 

@@ -4,7 +4,7 @@
 #include "common/communicator.h"
 #include "common/random_stream.h"
 #include "data_test_support.h"
-#include "evaluation/likelihood_evaluation.h"
+#include "evaluation/likelihood/likelihood_evaluation.h"
 #include "models/analytic_gmm.h"
 #include "models/linear_beta_sde.h"
 

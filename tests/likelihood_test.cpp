@@ -1,7 +1,7 @@
 // ODE log-likelihoods and the DSM bound against closed forms, with exact
 // scores of Gaussian data (analytic_gmm) on VE, VP and subVP SDEs.
-#include "evaluation/dsm_bound.h"
-#include "evaluation/ode_likelihood.h"
+#include "evaluation/likelihood/dsm_bound.h"
+#include "evaluation/likelihood/ode_likelihood.h"
 #include "models/analytic_gmm.h"
 #include "models/linear_beta_sde.h"
 #include "models/ve_sde.h"

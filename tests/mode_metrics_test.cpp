@@ -1,5 +1,5 @@
 #include "common/user_error.h"
-#include "evaluation/mode_metrics.h"
+#include "evaluation/toy/mode_metrics.h"
 #include "models/toy_distributions.h"
 
 #include <gtest/gtest.h>

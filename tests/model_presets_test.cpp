@@ -21,14 +21,13 @@ TEST(ModelPresets, EveryShippedConfigBuildsAndPreservesTheShape) {
     if (entry.path().extension() != ".yaml") continue;
     SCOPED_TRACE(entry.path().filename().string());
     const Config config = launch::load_config(entry.path().string(), {});
-    std::shared_ptr<const Sde> sde;
-    if (config.string("objective.kind") == "sde") sde = make_sde(config);
-    const auto model = make_score_model(config, sde);
+    const ModelBundle bundle = make_model_bundle(config);
+    const auto& model = bundle.model;
     model->eval();
     std::vector<std::int64_t> shape = model->input_shape();
     shape.insert(shape.begin(), 2);
     const at::Tensor x = at::rand(shape);
-    const at::Tensor conditioning = sde ? at::tensor({0.05, 0.9}) : at::tensor({0.1, 1.0});
+    const at::Tensor conditioning = bundle.process.sde() ? at::tensor({0.05, 0.9}) : at::tensor({0.1, 1.0});
     const at::Tensor score = model->score(x, conditioning);
     EXPECT_EQ(score.sizes(), x.sizes());
     EXPECT_TRUE(at::isfinite(score).all().item<bool>());

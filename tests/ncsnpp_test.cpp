@@ -2,9 +2,11 @@
 #include "common/random_stream.h"
 #include "common/user_error.h"
 #include "launch/config_schema.h"
+#include "models/gaussian_noise.h"
 #include "models/linear_beta_sde.h"
 #include "models/module_state.h"
 #include "models/ncsnpp.h"
+#include "models/network_preconditioning.h"
 #include "models/score_model_config.h"
 #include "models/ve_sde.h"
 
@@ -44,10 +46,16 @@ Options small_ddpm_options() {
   o.progressive_input = Options::ProgressiveInput::input_skip;
   o.progressive_combine = CombineImpl::Method::cat;
   o.skip_rescale = false;
-  o.scale_by_sigma = false;
   o.centered = true;
   return o;
 }
+
+// A noise-level ladder (NCSN-style conditioning on σ itself).
+DiffusionProcess ladder() {
+  return DiffusionProcess(at::tensor({10.0, 1.0, 0.1}, at::kDouble), std::make_shared<GaussianNoise>());
+}
+
+DiffusionProcess on(std::shared_ptr<const Sde> sde) { return DiffusionProcess(std::move(sde)); }
 
 at::Tensor images(std::int64_t batch, const Options& o, std::uint64_t step = 0) {
   at::Generator generator = make_generator({21, RandomPurpose::test, step}, 0);
@@ -56,17 +64,16 @@ at::Tensor images(std::int64_t batch, const Options& o, std::uint64_t step = 0) 
 
 TEST(Ncsnpp, VeParameterisationDividesTheOutputBySigmaT) {
   const auto sde = std::make_shared<VeSde>(0.01, 50.0);
-  Options scaled = small_options();
-  Options raw = scaled;
-  raw.scale_by_sigma = false;
-  NcsnppModel scaled_model(scaled, sde), raw_model(raw, sde);
+  const Options scaled = small_options();
+  NcsnppModel scaled_model(scaled, ncsnpp_preconditioning(on(sde), true));
+  NcsnppModel raw_model(scaled, ncsnpp_preconditioning(on(sde), false));
   scaled_model.to(at::kDouble);
   raw_model.to(at::kDouble);
   ASSERT_TRUE(copy_parameters(raw_model, parameter_map(scaled_model)).empty());
   const at::Tensor x = images(3, scaled);
   const at::Tensor t = at::tensor({0.01, 0.4, 1.0}, at::kDouble);
   const at::Tensor sigma = sde->marginal_std(t);
-  const at::Tensor out = raw_model.network_output(x, sigma, sigma);
+  const at::Tensor out = raw_model.forward(x, sigma);
   EXPECT_TRUE(at::allclose(scaled_model.score(x, t), out / sigma.view({3, 1, 1, 1}), 1e-10, 1e-12));
   EXPECT_TRUE(at::allclose(raw_model.score(x, t), out, 1e-10, 1e-12));
   EXPECT_NE(scaled_model.parameterisation().find("score = out / sigma_t"), std::string::npos);
@@ -75,29 +82,29 @@ TEST(Ncsnpp, VeParameterisationDividesTheOutputBySigmaT) {
 TEST(Ncsnpp, VpAndSubVpParameterisationIsMinusOutputOverSigmaT) {
   for (const std::shared_ptr<const Sde>& sde : {std::shared_ptr<const Sde>(std::make_shared<VpSde>(0.1, 20.0)),
                                                std::shared_ptr<const Sde>(std::make_shared<SubVpSde>(0.1, 20.0))}) {
-    NcsnppModel model(small_ddpm_options(), sde);
+    NcsnppModel model(small_ddpm_options(), ncsnpp_preconditioning(on(sde), false));
     model.to(at::kDouble);
     const at::Tensor x = images(3, model.options(), 1) * 2.0 - 1.0;
     const at::Tensor t = at::tensor({1e-3, 0.3, 1.0}, at::kDouble);
     const at::Tensor sigma = sde->marginal_std(t);
-    const at::Tensor out = model.network_output(x, 999.0 * t, sigma);
+    const at::Tensor out = model.forward(x, 999.0 * t);
     EXPECT_TRUE(at::allclose(model.score(x, t), -out / sigma.view({3, 1, 1, 1}), 1e-10, 1e-12)) << sde->name();
     EXPECT_NE(model.parameterisation().find("label = 999 t"), std::string::npos);
   }
 }
 
 TEST(Ncsnpp, NoiseLevelConditioningTakesSigmaItself) {
-  NcsnppModel model(small_options(), nullptr);
+  NcsnppModel model(small_options(), ncsnpp_preconditioning(ladder(), true));
   model.to(at::kDouble);
   EXPECT_EQ(model.conditioning(), Conditioning::noise_level);
   const at::Tensor x = images(2, model.options(), 2);
   const at::Tensor sigma = at::tensor({0.1, 5.0}, at::kDouble);
-  EXPECT_TRUE(at::allclose(model.score(x, sigma), model.network_output(x, sigma, sigma), 1e-12, 1e-12));
+  EXPECT_TRUE(at::allclose(model.score(x, sigma), model.forward(x, sigma) / sigma.view({2, 1, 1, 1}), 1e-12, 1e-12));
 }
 
 TEST(Ncsnpp, GradientsReachEveryTrainableParameter) {
-  for (const Options& options : {small_options(), small_ddpm_options()}) {
-    NcsnppModel model(options, std::make_shared<VeSde>(0.01, 50.0));
+  for (const auto& [options, scale_by_sigma] : {std::pair{small_options(), true}, std::pair{small_ddpm_options(), false}}) {
+    NcsnppModel model(options, ncsnpp_preconditioning(on(std::make_shared<VeSde>(0.01, 50.0)), scale_by_sigma));
     model.to(at::kDouble);
     const at::Tensor x = images(2, options, 3);
     model.score(x, at::tensor({0.2, 0.9}, at::kDouble)).square().sum().backward();
@@ -113,7 +120,7 @@ TEST(Ncsnpp, GradientsReachEveryTrainableParameter) {
 }
 
 TEST(Ncsnpp, FourierFrequenciesAreAFrozenParameterLikeTheReference) {
-  NcsnppModel model(small_options(), nullptr);
+  NcsnppModel model(small_options(), ncsnpp_preconditioning(ladder(), true));
   const auto parameters = model.named_parameters();
   const auto* frequencies = parameters.find("all_modules.0.W");
   ASSERT_NE(frequencies, nullptr);
@@ -128,13 +135,12 @@ TEST(Ncsnpp, BadOptionsAreUserErrors) {
   Options odd = small_options();
   odd.image_size = 18;
   odd.ch_mult = {1, 2, 2};  // 18 is not divisible by 4
-  EXPECT_THROW(NcsnppModel(odd, nullptr), UserError);
-  Options scaled_vp = small_ddpm_options();
-  scaled_vp.scale_by_sigma = true;
-  EXPECT_THROW(NcsnppModel(scaled_vp, std::make_shared<VpSde>(0.1, 20.0)), UserError);
+  EXPECT_THROW(NcsnppModel(odd, ncsnpp_preconditioning(ladder(), true)), UserError);
+  // scale_by_sigma on VP: −out/σ_t already scales the output.
+  EXPECT_THROW(ncsnpp_preconditioning(on(std::make_shared<VpSde>(0.1, 20.0)), true), UserError);
   Options bad_groups = small_options();
   bad_groups.nf = 50;  // GroupNorm would need 12 groups of 50 / 12 channels
-  EXPECT_THROW(NcsnppModel(bad_groups, nullptr), UserError);
+  EXPECT_THROW(NcsnppModel(bad_groups, ncsnpp_preconditioning(ladder(), true)), UserError);
 }
 
 }  // namespace

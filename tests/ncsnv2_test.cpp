@@ -1,7 +1,9 @@
 #include "common/random_stream.h"
 #include "common/user_error.h"
+#include "models/gaussian_noise.h"
 #include "models/linear_beta_sde.h"
 #include "models/ncsnv2.h"
+#include "models/network_preconditioning.h"
 #include "models/ve_sde.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +12,11 @@
 namespace scorch::models {
 namespace {
 
+// NCSN-style conditioning on σ itself.
+Preconditioning on_levels() {
+  return ncsnv2_preconditioning(DiffusionProcess(at::tensor({1.0, 0.1}, at::kDouble), std::make_shared<GaussianNoise>()));
+}
+
 at::Tensor images(const std::vector<std::int64_t>& shape, std::uint64_t step) {
   at::Generator generator = make_generator({31, RandomPurpose::test, step}, 0);
   return at::rand(shape, generator, at::kDouble);
@@ -17,7 +24,7 @@ at::Tensor images(const std::vector<std::int64_t>& shape, std::uint64_t step) {
 
 TEST(Ncsnv2, ShapesOn28And32PixelImages) {
   for (const auto& [channels, size] : {std::pair<std::int64_t, std::int64_t>{1, 28}, {3, 32}}) {
-    Ncsnv2Model model({channels, size, 8, Activation::elu, false}, nullptr);
+    Ncsnv2Model model({channels, size, 8, Activation::elu, false}, on_levels());
     model.to(at::kDouble);
     const at::Tensor x = images({2, channels, size, size}, 0);
     EXPECT_EQ(model.score(x, at::tensor({0.5, 2.0}, at::kDouble)).sizes(), x.sizes());
@@ -25,7 +32,7 @@ TEST(Ncsnv2, ShapesOn28And32PixelImages) {
 }
 
 TEST(Ncsnv2, ScoreIsTheUnconditionalOutputDividedBySigma) {
-  Ncsnv2Model model({1, 28, 8, Activation::elu, false}, nullptr);
+  Ncsnv2Model model({1, 28, 8, Activation::elu, false}, on_levels());
   model.to(at::kDouble);
   const at::Tensor x = images({1, 1, 28, 28}, 1).expand({3, 1, 28, 28});
   const at::Tensor sigma = at::tensor({0.01, 0.5, 20.0}, at::kDouble);
@@ -36,14 +43,14 @@ TEST(Ncsnv2, ScoreIsTheUnconditionalOutputDividedBySigma) {
   EXPECT_TRUE(at::allclose(scaled[0], scaled[2], 1e-10, 1e-12));
   // Under the VE SDE the level is σ(t).
   const auto sde = std::make_shared<VeSde>(0.01, 50.0);
-  Ncsnv2Model timed({1, 28, 8, Activation::elu, false}, sde);
+  Ncsnv2Model timed({1, 28, 8, Activation::elu, false}, ncsnv2_preconditioning(DiffusionProcess(sde)));
   timed.to(at::kDouble);
   EXPECT_EQ(timed.conditioning(), Conditioning::time);
-  EXPECT_THROW(Ncsnv2Model({1, 28, 8, Activation::elu, false}, std::make_shared<VpSde>(0.1, 20.0)), UserError);
+  EXPECT_THROW(ncsnv2_preconditioning(DiffusionProcess(std::make_shared<VpSde>(0.1, 20.0))), UserError);
 }
 
 TEST(Ncsnv2, GradientsReachEveryParameter) {
-  Ncsnv2Model model({3, 32, 8, Activation::elu, false}, nullptr);
+  Ncsnv2Model model({3, 32, 8, Activation::elu, false}, on_levels());
   model.to(at::kDouble);
   model.score(images({2, 3, 32, 32}, 2), at::tensor({0.3, 3.0}, at::kDouble)).square().sum().backward();
   for (const auto& item : model.named_parameters()) {

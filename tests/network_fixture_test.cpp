@@ -6,10 +6,12 @@
 #include "common/config.h"
 #include "data/tensor_archive.h"
 #include "launch/config_schema.h"
+#include "models/gaussian_noise.h"
 #include "models/module_state.h"
 #include "models/ncsnpp.h"
 #include "models/ncsnpp_config.h"
 #include "models/ncsnv2.h"
+#include "models/network_preconditioning.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -25,15 +27,26 @@ std::string fixture(const std::string& name) {
 }
 
 // The fixture's reference options, read through our own model.ncsnpp.* config keys.
-NcsnppOptions options_of(const nlohmann::json& j) {
+Config config_of(const nlohmann::json& j) {
   Config config = Config::defaults(launch::full_schema());
   config.set("model.ncsnpp.dropout=0");
   for (const auto& [key, value] : j.items()) {
     if (key == "channels" || key == "image_size") continue;
     config.set("model.ncsnpp." + key + "=" + (value.is_string() ? value.get<std::string>() : value.dump()));
   }
-  // scale_by_sigma and centered are explicit in every fixture, so the "auto" default never applies.
-  return ncsnpp_options_from(config, {j.at("channels"), j.at("image_size"), j.at("image_size")}, true);
+  return config;
+}
+
+// scale_by_sigma and centered are explicit in every fixture, so the "auto" default never applies.
+NcsnppOptions options_of(const nlohmann::json& j) {
+  return ncsnpp_options_from(config_of(j), {j.at("channels"), j.at("image_size"), j.at("image_size")}, true);
+}
+
+// The reference networks take the label directly: a σ ladder makes our label
+// σ = c, and divides by it exactly where the fixture's scale_by_sigma does.
+Preconditioning preconditioning_of(const nlohmann::json& j) {
+  const DiffusionProcess ladder(at::ones({1}, at::kDouble), std::make_shared<GaussianNoise>());
+  return ncsnpp_preconditioning(ladder, ncsnpp_scale_by_sigma(config_of(j), true));
 }
 
 // Reference keys that we deliberately do not build: the reference gives every
@@ -50,8 +63,9 @@ class NcsnppFixture : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(NcsnppFixture, MatchesTheReferenceOutput) {
   const std::string path = fixture(GetParam());
-  const NcsnppOptions options = options_of(nlohmann::json::parse(data::read_root_text_attribute(path, "options")));
-  NcsnppModel model(options, nullptr);
+  const auto j = nlohmann::json::parse(data::read_root_text_attribute(path, "options"));
+  const NcsnppOptions options = options_of(j);
+  NcsnppModel model(options, preconditioning_of(j));
   model.to(at::kDouble);
   model.eval();
   const auto mismatch =
@@ -60,7 +74,7 @@ TEST_P(NcsnppFixture, MatchesTheReferenceOutput) {
   const at::Tensor label = data::read_tensor(path, "label");
   const at::Tensor expected = data::read_tensor(path, "output");
   torch::NoGradGuard no_grad;
-  const at::Tensor actual = model.network_output(data::read_tensor(path, "input"), label, label);
+  const at::Tensor actual = model.score(data::read_tensor(path, "input"), label);
   ASSERT_EQ(actual.sizes(), expected.sizes());
   // The reference computes the positional embedding in float32; everything else is float64.
   const double tolerance = options.embedding_type == NcsnppOptions::Embedding::positional ? 1e-5 : 1e-9;
@@ -76,7 +90,9 @@ class Ncsnv2Fixture : public ::testing::TestWithParam<std::string> {};
 TEST_P(Ncsnv2Fixture, MatchesTheReferenceOutput) {
   const std::string path = fixture(GetParam());
   const auto j = nlohmann::json::parse(data::read_root_text_attribute(path, "options"));
-  Ncsnv2Model model({j.at("channels"), j.at("image_size"), j.at("nf"), Activation::elu, false}, nullptr);
+  const DiffusionProcess ladder(at::ones({1}, at::kDouble), std::make_shared<GaussianNoise>());
+  Ncsnv2Model model({j.at("channels"), j.at("image_size"), j.at("nf"), Activation::elu, false},
+                    ncsnv2_preconditioning(ladder));
   model.to(at::kDouble);
   const auto mismatch = copy_parameters(model, data::read_tensor_group(path, "parameters"));
   ASSERT_TRUE(mismatch.empty()) << mismatch.describe();

@@ -1,5 +1,5 @@
 #include "common/random_stream.h"
-#include "evaluation/ode_solver.h"
+#include "evaluation/sampling/ode_solver.h"
 #include "models/analytic_gmm.h"
 #include "models/linear_beta_sde.h"
 #include "models/ve_sde.h"

@@ -1,6 +1,6 @@
 #include "common/random_stream.h"
 #include "common/user_error.h"
-#include "evaluation/pc_sampler.h"
+#include "evaluation/sampling/pc_sampler.h"
 #include "models/analytic_gmm.h"
 #include "models/linear_beta_sde.h"
 #include "models/ve_sde.h"
@@ -33,7 +33,7 @@ TEST(PcSampler, ReproducesTwoDimensionalGaussianMoments) {
       settings.predictor = predictor;
       settings.corrector = corrector;
       settings.steps = 500;
-      settings.eps = sde->name() == "ve" ? 1e-5 : 1e-3;
+      settings.eps = sde->variance_exploding() ? 1e-5 : 1e-3;
       const at::Tensor samples = pc_sample(*sde, model.as_function(), settings, {2}, 7, index_range(0, 3000));
       testing::expect_gaussian_moments(samples, mean, covariance, 5.0, sde->name() + (corrector == Corrector::none ? " EM" : " PC"));
     }

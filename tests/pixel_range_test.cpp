@@ -1,5 +1,5 @@
 #include "data/pixel_range.h"
-#include "evaluation/bits_per_dim.h"
+#include "evaluation/likelihood/bits_per_dim.h"
 
 #include <gtest/gtest.h>
 

@@ -5,6 +5,7 @@
 #include "models/analytic_gmm.h"
 #include "models/linear_beta_sde.h"
 #include "models/mlp_score_model.h"
+#include "models/network_preconditioning.h"
 #include "models/score_model_config.h"
 #include "models/ve_sde.h"
 
@@ -107,7 +108,7 @@ TEST(AnalyticGmm, RejectsBadMixtures) {
 
 TEST(MlpScoreModel, ShapesGradientsAndStableParameterNames) {
   const auto sde = std::make_shared<VpSde>(0.1, 20.0);
-  MlpScoreModel model({2}, {16, 16}, Activation::relu, sde);
+  MlpScoreModel model({2}, {16, 16}, Activation::relu, mlp_preconditioning(DiffusionProcess(sde)));
   std::set<std::string> names;
   for (const auto& item : model.named_parameters()) names.insert(item.key());
   EXPECT_EQ(names, (std::set<std::string>{"network.0.weight", "network.0.bias", "network.2.weight", "network.2.bias",
@@ -131,9 +132,9 @@ TEST(MlpScoreModel, OutputIsScaledByTheKernelStd) {
   const auto vp = std::make_shared<VpSde>(0.1, 20.0);
   const auto subvp = std::make_shared<SubVpSde>(0.1, 20.0);
   torch::manual_seed(0);
-  MlpScoreModel a({1, 2}, {8}, Activation::swish, vp);
+  MlpScoreModel a({1, 2}, {8}, Activation::swish, mlp_preconditioning(DiffusionProcess(vp)));
   torch::manual_seed(0);
-  MlpScoreModel b({1, 2}, {8}, Activation::swish, subvp);
+  MlpScoreModel b({1, 2}, {8}, Activation::swish, mlp_preconditioning(DiffusionProcess(subvp)));
   const at::Tensor x = at::randn({3, 1, 2});
   const at::Tensor t = at::tensor({0.1, 0.4, 0.8}, at::kDouble);
   const at::Tensor ratio = (a.score(x, t) / b.score(x, t)).to(at::kDouble);
@@ -152,7 +153,7 @@ TEST(ScoreModelConfig, CovarianceFormsAgreeAndBadShapesFail) {
   auto with = [&](const std::string& covariance) {
     auto overrides = base;
     overrides.push_back("model.gmm.covariances=" + covariance);
-    return make_score_model(config_with(overrides), nullptr);
+    return make_model_bundle(config_with(overrides)).model;
   };
   const at::Tensor x = points();
   const at::Tensor sigma = at::full({6}, 0.3, at::kDouble);
@@ -163,20 +164,19 @@ TEST(ScoreModelConfig, CovarianceFormsAgreeAndBadShapesFail) {
   auto gn = base;
   gn.push_back("noise.family=generalized_normal");
   gn.push_back("noise.beta=1.5");
-  EXPECT_THROW(make_score_model(config_with(gn), nullptr), UserError);
+  EXPECT_THROW(make_model_bundle(config_with(gn)).model, UserError);
   EXPECT_THROW(config_with({"model.gmm.means=[[1, 0], [2]]"}), UserError);  // ragged
   auto empty = base;
   empty.push_back("model.gmm.weights=[]");
-  EXPECT_THROW(make_score_model(config_with(empty), nullptr), UserError);
+  EXPECT_THROW(make_model_bundle(config_with(empty)).model, UserError);
 }
 
 TEST(ScoreModelConfig, DlpmModelsPredictNoiseFromChainTime) {
-  const auto model = make_score_model(
-      config_with({"objective.kind=dlpm", "noise.family=alpha_stable", "model.mlp.hidden=[8]"}), nullptr);
+  const auto model =
+      make_model_bundle(config_with({"objective.kind=dlpm", "noise.family=alpha_stable", "model.mlp.hidden=[8]"})).model;
   EXPECT_EQ(model->conditioning(), Conditioning::chain_time);
   EXPECT_NE(model->parameterisation().find("noise prediction"), std::string::npos);
-  EXPECT_THROW(make_score_model(config_with({"objective.kind=dlpm", "model.name=ncsnv2", "model.input_shape=[1, 8, 8]"}),
-                                nullptr),
+  EXPECT_THROW(make_model_bundle(config_with({"objective.kind=dlpm", "model.name=ncsnv2", "model.input_shape=[1, 8, 8]"})).model,
                UserError);
 }
 

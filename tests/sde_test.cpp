@@ -62,7 +62,7 @@ TEST(Sde, EulerMaruyamaMatchesMarginal) {
   for (const auto& sde : reference_sdes()) {
     at::Generator generator = make_generator({11, RandomPurpose::test, 0}, 0);
     at::Tensor x = at::full({paths}, x0, at::kDouble);
-    if (sde->name() == "ve") x = x + sde->marginal_std(at::zeros({}, at::kDouble)) * at::randn({paths}, generator, at::kDouble);
+    if (sde->variance_exploding()) x = x + sde->marginal_std(at::zeros({}, at::kDouble)) * at::randn({paths}, generator, at::kDouble);
     const double dt = sde->T() / steps;
     for (int i = 0; i < steps; ++i) {
       // Midpoint times keep the O(dt) bias of the left rule out of the comparison.

@@ -1,5 +1,5 @@
 #pragma once
-// Training checkpoints: one HDF5 file per checkpoint (DESIGN.md) with groups
+// Training checkpoints: one HDF5 file per checkpoint (docs/file-formats.md) with groups
 // /model, /ema and /optimizer holding tensors by parameter name, and root
 // attributes for the step, counters, data cursor, resolved config and the
 // model's parameterisation. Files are written beside their final name, fsynced

@@ -13,8 +13,8 @@ namespace scorch::trainer {
 
 DlpmLoss::DlpmLoss(DlpmSettings settings)
     : settings_(settings),
-      schedule_(settings.alpha, settings.steps),
-      noise_(settings.alpha, settings.isotropic, settings.clamp_a) {
+      schedule_(settings.chain.alpha, settings.chain.steps),
+      noise_(settings.chain.alpha, settings.chain.isotropic, settings.clamp_a) {
   if (settings_.draws < 1) throw UserError(fmt::format("DLPM needs at least 1 noise draw per example (got {})", settings_.draws));
   if (settings_.clamp_eps < 0.0) throw UserError("the DLPM noise clamp must be >= 0 (0 = off)");
 }
@@ -23,7 +23,7 @@ DlpmLoss::Draw DlpmLoss::draw(std::uint64_t seed, std::uint64_t step, const std:
                               const at::Tensor& x0) const {
   const RandomKey time_key{seed, RandomPurpose::training_time, step};
   const at::Tensor t = draw_per_example(time_key, global_indices, [&](at::Generator& generator) {
-    return at::randint(1, settings_.steps, {}, generator, at::TensorOptions().dtype(at::kLong));
+    return at::randint(1, settings_.chain.steps, {}, generator, at::TensorOptions().dtype(at::kLong));
   });
   const RandomKey noise_key{seed, RandomPurpose::training_noise, step};
   const auto example_shape = x0.sizes().slice(1);
@@ -42,7 +42,7 @@ at::Tensor DlpmLoss::per_example_loss(const models::ScoreFunction& predict_noise
   const std::int64_t batch = x0.size(0), draws = settings_.draws;
   const at::Tensor gamma = schedule_.cumulative_gammas().to(x0.device()).index({draw.t});
   const at::Tensor sigma = schedule_.cumulative_sigmas().to(x0.device()).index({draw.t});
-  const at::Tensor tau = draw.t.to(at::kDouble) / static_cast<double>(settings_.steps);
+  const at::Tensor tau = draw.t.to(at::kDouble) / static_cast<double>(settings_.chain.steps);
   // All M draws go through the network as one batch of M·B examples.
   const at::Tensor noise = draw.noise.flatten(0, 1);
   const at::Tensor clean = x0.expand(draw.noise.sizes()).flatten(0, 1);

@@ -1,5 +1,5 @@
 #pragma once
-// The DLPM training objective (CONVENTIONS.md §6): each example draws a chain
+// The DLPM training objective (docs/conventions.md §6): each example draws a chain
 // index t uniform in {1, …, n−1} and α-stable noise ε_t = √A G, the model sees
 // Y_t = γ_{1→t} x0 + σ_{1→t} ε_t at chain time τ = t/n and predicts ε̂, and the
 // loss is ‖ε̂ − ε_t‖₂ / √d. The norm is not squared: the α-stable noise has
@@ -10,14 +10,13 @@
 // A that would otherwise dominate a batch's gradient.
 #include "models/alpha_stable_noise.h"
 #include "models/alpha_stable_schedule.h"
+#include "models/diffusion_process.h"
 #include "trainer/objective.h"
 
 namespace scorch::trainer {
 
 struct DlpmSettings {
-  double alpha = 1.8;
-  std::int64_t steps = 1000;  // chain length n, indices 0 … n−1
-  bool isotropic = true;      // one A per example (else one per coordinate)
+  models::AlphaStableChainSpec chain;  // the training chain
   std::int64_t draws = 1;     // M of the median of means
   double clamp_a = 0.0;       // A ≤ clamp_a when positive
   double clamp_eps = 0.0;     // |ε_t| ≤ clamp_eps elementwise when positive

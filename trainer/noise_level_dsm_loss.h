@@ -1,5 +1,5 @@
 #pragma once
-// Multi-level DSM over a σ ladder (NCSN, thesis ch. 5–6, CONVENTIONS.md §5, §7):
+// Multi-level DSM over a σ ladder (NCSN, thesis ch. 5–6, docs/conventions.md §5, §7):
 // each example draws its own level σ and noise ξ from the noise family,
 // x̃ = x + σ ξ, and the loss is ½ σ² ‖s(x̃, σ) − ∇_x̃ log p_σ(x̃ | x)‖² summed over
 // dimensions. With Gaussian noise this is NCSN's ½‖σ s + ξ‖²; with

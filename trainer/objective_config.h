@@ -6,6 +6,8 @@
 
 namespace scorch::models {
 class Sde;
+class DiffusionProcess;
+struct AlphaStableChainSpec;
 }
 
 namespace scorch::trainer {
@@ -20,11 +22,11 @@ void declare_objective_config(ConfigSchema& schema);
 // reference configs (VE sums over dimensions, VP/subVP average).
 SdeDsmSettings make_sde_dsm_settings(const Config& config, const models::Sde& sde);
 
-// objective.kind = dlpm: the chain from noise.* and dlpm.steps, the rest from objective.*.
-DlpmSettings make_dlpm_settings(const Config& config);
+// The DLPM loss on `chain`, with the median of means and clamps from objective.*.
+DlpmSettings make_dlpm_settings(const Config& config, const models::AlphaStableChainSpec& chain);
 
-// The objective selected by objective.kind; the SDE must outlive it (it may be
-// null for objectives that do not use one).
-std::unique_ptr<Objective> make_objective(const Config& config, const models::Sde* sde);
+// The objective for the process: SDE DSM, multi-level DSM on the σ ladder, or
+// DLPM noise prediction. The process must outlive it.
+std::unique_ptr<Objective> make_objective(const Config& config, const models::DiffusionProcess& process);
 
 }  // namespace scorch::trainer

@@ -1,5 +1,5 @@
 #pragma once
-// Continuous-time DSM for the score SDEs (CONVENTIONS.md §1), following the
+// Continuous-time DSM for the score SDEs (docs/conventions.md §1), following the
 // reference losses (no ½ factor):
 //   original weighting, uniform t:    ‖σ_t s + z‖²
 //   likelihood weighting, uniform t:  g²/σ_t² · ‖σ_t s + z‖²

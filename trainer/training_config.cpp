@@ -13,33 +13,39 @@ namespace scorch::trainer {
 
 void declare_training_config(ConfigSchema& schema) {
   using T = ConfigType;
-  schema.add({"train.steps", T::integer, "1000", "total optimiser steps (a resumed run continues to this)", {}, 1.0});
-  schema.add({"train.batch_size", T::integer, "128", "global batch over all ranks and micro-batches", {}, 1.0});
-  schema.add({"train.micro_batches", T::integer, "1", "gradient accumulation: micro-batches per step", {}, 1.0});
-  schema.add({"train.log_every", T::integer, "50", "steps between metrics records and progress lines", {}, 1.0});
-  schema.add({"train.time_limit_min", T::number, "0",
+  // Defaults come from the settings structs, so each is stated once.
+  const TrainingSettings d;
+  schema.add({"train.steps", T::integer, config_default_integer(d.steps), "total optimiser steps (a resumed run continues to this)", {}, 1.0});
+  schema.add({"train.batch_size", T::integer, config_default_integer(d.global_batch), "global batch over all ranks and micro-batches", {}, 1.0});
+  schema.add({"train.micro_batches", T::integer, config_default_integer(d.micro_batches), "gradient accumulation: micro-batches per step", {}, 1.0});
+  schema.add({"train.log_every", T::integer, config_default_integer(d.log_every), "steps between metrics records and progress lines", {}, 1.0});
+  schema.add({"train.time_limit_min", T::number, config_default(d.time_limit_seconds / 60.0),
               "stop after this many minutes in this process, with a checkpoint; --resume auto goes on (0: none)", {},
               0.0});
-  schema.add({"train.max_bad_steps", T::integer, "10",
+  schema.add({"train.max_bad_steps", T::integer, config_default_integer(d.max_bad_steps),
               "abort after this many consecutive steps with a non-finite loss or gradient", {}, 1.0});
-  schema.add({"optim.lr", T::number, "2e-4", "Adam learning rate", {}, 0.0});
-  schema.add({"optim.beta1", T::number, "0.9", "Adam beta1", {}, 0.0, false, 1.0});
-  schema.add({"optim.beta2", T::number, "0.999", "Adam beta2", {}, 0.0, false, 1.0});
-  schema.add({"optim.eps", T::number, "1e-8", "Adam epsilon", {}, 0.0, true});
-  schema.add({"optim.warmup", T::integer, "5000", "linear learning-rate warm-up steps (0: none)", {}, 0.0});
-  schema.add({"optim.grad_clip", T::number, "1", "global gradient-norm clip (0 or negative: off)"});
-  schema.add({"ema.rate", T::number, "0.9999", "EMA decay (0.9999 VP/subVP, 0.999 VE in score_sde)", {}, 0.0, false, 1.0});
-  schema.add({"ema.warmup", T::boolean, "true", "use min(rate, (1+n)/(10+n)) after n updates"});
-  schema.add({"ema.halflife_kimg", T::number, "0", "EMA half-life in thousands of images; > 0 replaces ema.rate",
+  schema.add({"optim.lr", T::number, config_default(d.lr), "Adam learning rate", {}, 0.0});
+  schema.add({"optim.beta1", T::number, config_default(d.adam.beta1), "Adam beta1", {}, 0.0, false, 1.0});
+  schema.add({"optim.beta2", T::number, config_default(d.adam.beta2), "Adam beta2", {}, 0.0, false, 1.0});
+  schema.add({"optim.eps", T::number, config_default(d.adam.eps), "Adam epsilon", {}, 0.0, true});
+  schema.add({"optim.warmup", T::integer, config_default_integer(d.warmup), "linear learning-rate warm-up steps (0: none)", {}, 0.0});
+  schema.add({"optim.grad_clip", T::number, config_default(d.grad_clip), "global gradient-norm clip (0 or negative: off)"});
+  schema.add({"ema.rate", T::number, config_default(d.ema.rate), "EMA decay (0.9999 VP/subVP, 0.999 VE in score_sde)", {}, 0.0, false, 1.0});
+  schema.add({"ema.warmup", T::boolean, config_default_boolean(d.ema.warmup), "use min(rate, (1+n)/(10+n)) after n updates"});
+  schema.add({"ema.halflife_kimg", T::number, config_default(d.ema.halflife_images / 1000.0), "EMA half-life in thousands of images; > 0 replaces ema.rate",
               {}, 0.0});
-  schema.add({"checkpoint.every", T::integer, "1000", "steps between checkpoints", {}, 1.0});
-  schema.add({"checkpoint.keep", T::integer, "3", "recent checkpoints kept (older ones are deleted)", {}, 1.0});
-  schema.add({"checkpoint.archive_every", T::integer, "0", "also keep every checkpoint at a multiple of this (0: none)",
+  schema.add({"checkpoint.every", T::integer, config_default_integer(d.checkpoint_every), "steps between checkpoints", {}, 1.0});
+  schema.add({"checkpoint.keep", T::integer, config_default_integer(d.checkpoint_keep), "recent checkpoints kept (older ones are deleted)", {}, 1.0});
+  schema.add({"checkpoint.archive_every", T::integer, config_default_integer(d.archive_every), "also keep every checkpoint at a multiple of this (0: none)",
               {}, 0.0});
   schema.add({"checkpoint.preview_images", T::integer, "0",
               "PNG grid of this many EMA samples beside each checkpoint, in previews/ (0: off)", {}, 0.0});
-  schema.add({"distributed.bucket_mb", T::number, "25", "gradient all-reduce bucket size in MiB", {}, 0.0, true});
+  schema.add({"distributed.bucket_mb", T::number, config_default(static_cast<double>(d.bucket_bytes) / (1 << 20)), "gradient all-reduce bucket size in MiB", {}, 0.0, true});
   declare_distributed_keys(schema);
+  // A resumed run may train longer, log, checkpoint and place itself differently;
+  // train.batch_size and train.micro_batches stay: they fix the global batch.
+  schema.allow_change_on_resume({"train.steps", "train.log_every", "train.time_limit_min", "train.max_bad_steps",
+                                 "checkpoint.", "distributed."});
 }
 
 TrainingSettings training_settings_from(const Config& config) {

@@ -4,7 +4,6 @@
 // Usage: scorch_network_benchmark [SOURCE_DIR] [STEPS]   (OMP_NUM_THREADS applies)
 #include "common/config.h"
 #include "launch/config_schema.h"
-#include "models/model_config.h"
 #include "models/score_model.h"
 #include "models/score_model_config.h"
 #include "models/sde.h"
@@ -28,7 +27,7 @@ struct Measurement {
 
 Measurement measure(const std::string& path, int steps, std::int64_t batch) {
   const Config config = launch::load_config(path, {});
-  const auto model = models::make_score_model(config, models::make_model_sde(config));
+  const auto model = models::make_model_bundle(config).model;
   model->train();
   std::vector<std::int64_t> shape = model->input_shape();
   shape.insert(shape.begin(), batch);

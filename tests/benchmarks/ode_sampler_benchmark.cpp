@@ -7,9 +7,8 @@
 // Usage: scorch_ode_benchmark [SOURCE_DIR] [BATCH] [PRESET]   (OMP_NUM_THREADS applies)
 #include "common/config.h"
 #include "common/random_stream.h"
-#include "evaluation/ode_solver.h"
+#include "evaluation/sampling/ode_solver.h"
 #include "launch/config_schema.h"
-#include "models/model_config.h"
 #include "models/score_model.h"
 #include "models/score_model_config.h"
 #include "models/sde.h"
@@ -33,13 +32,14 @@ int main(int argc, char** argv) {
   const std::int64_t batch = argc > 2 ? std::stoll(argv[2]) : 16;
   const std::string preset = argc > 3 ? argv[3] : "unet_small_28x28x1";
   const Config config = launch::load_config(source + "/configs/" + preset + ".yaml", {});
-  const auto sde = models::make_model_sde(config);
+  at::manual_seed(0);
+  const models::ModelBundle bundle = models::make_model_bundle(config);
+  const std::shared_ptr<const models::Sde> sde = bundle.process.shared_sde();
   if (!sde) {
     fmt::print(stderr, "{} is not an SDE model\n", preset);
     return 1;
   }
-  at::manual_seed(0);
-  const auto model = models::make_score_model(config, sde);
+  const auto& model = bundle.model;
   model->eval();
   torch::NoGradGuard no_grad;
   std::vector<std::int64_t> shape = model->input_shape();

@@ -1,0 +1,63 @@
+#include "evaluation/features/image_features.h"
+
+#include "common/communicator.h"
+#include "common/progress.h"
+#include "common/user_error.h"
+#include "data/dataset_file.h"
+#include "common/rank_batches.h"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+
+namespace scorch::evaluation {
+
+ImageFeatureSummary summarise_image_file(const std::string& path, FeatureExtractor& extractor,
+                                         const FeatureRequest& request, Communicator& communicator,
+                                         std::int64_t batch_size, std::int64_t limit) {
+  if (batch_size < 1) throw UserError(fmt::format("feature batch size must be positive (got {})", batch_size));
+  data::DatasetFile file(path);
+  const data::DatasetShape shape = file.shape();
+  if (limit > shape.count) throw UserError(fmt::format("{}: asked for {} images, the file holds {}", path, limit, shape.count));
+  const std::int64_t count = limit > 0 ? limit : shape.count;
+  const ExtractorDimensions dimensions = probe_extractor(extractor, {shape.channels, shape.height, shape.width}, request);
+
+  std::optional<FeatureMoments> moments;
+  std::optional<InceptionScoreAccumulator> inception;
+  if (request.features) moments.emplace(dimensions.features);
+  if (request.log_probabilities) inception.emplace(dimensions.classes, count);
+
+  ProgressMeter progress("features " + path, count, "images");
+  for (const IndexBatch& batch : rank_batches(count, batch_size, communicator.rank(), communicator.world_size())) {
+    const ExtractedFeatures out = extractor.extract(file.read_images(batch.first, batch.size), request);
+    if (moments) moments->add(out.features);
+    if (inception) inception->add(out.log_probabilities, batch.indices());
+    // Rank 0 sees its own share; scaled, that is the job's progress.
+    progress.update(std::min(count, (batch.first + batch.size) * communicator.world_size()));
+  }
+
+  ImageFeatureSummary summary;
+  summary.images = count;
+  if (moments) {
+    moments->all_reduce(communicator);
+    summary.statistics = moments->statistics(extractor.identity());
+  }
+  if (inception) {
+    inception->all_reduce(communicator);
+    summary.inception_score = inception->score();
+  }
+  return summary;
+}
+
+}  // namespace scorch::evaluation
+
+namespace scorch::evaluation {
+
+FeatureStatistics statistics_of(const std::string& path, FeatureExtractor* extractor, Communicator& communicator,
+                                std::int64_t batch_size) {
+  if (is_feature_statistics_file(path)) return read_feature_statistics(path);
+  if (!extractor) throw UserError(path + ": a dataset file; computing its statistics needs --features EXTRACTOR");
+  return *summarise_image_file(path, *extractor, {true, false}, communicator, batch_size).statistics;
+}
+
+}  // namespace scorch::evaluation

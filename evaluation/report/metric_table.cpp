@@ -1,0 +1,61 @@
+#include "evaluation/report/metric_table.h"
+
+#include "common/text_list.h"
+#include "common/name_table.h"
+#include "common/user_error.h"
+
+
+namespace scorch::evaluation {
+
+const std::vector<MetricEntry>& metric_table() {
+  namespace k = report_key;
+  // name, samples, extractor, reference, test data, toy, columns, plots
+  static const std::vector<MetricEntry> table = {
+      {Metric::fid, "fid", true, true, true, false, false, {{"FID", "", "", 2}}, {{"", "FID", "FID"}}},
+      {Metric::is, "is", true, true, false, false, false, {{"IS", "", k::is_std, 2}}, {{"", "Inception Score", "IS"}}},
+      {Metric::nll, "nll", false, false, false, true, false, {{"NLL (bits/dim)", k::nll_bpd, k::nll_bpd_ci95, 3}},
+       {{"bits_per_dim", "bits/dim", "ODE NLL"}}},
+      {Metric::bound, "bound", false, false, false, true, false,
+       {{"bound (bits/dim)", k::bound_bpd, k::bound_bpd_ci95, 3}}, {{"bits_per_dim", "bits/dim", "DSM bound"}}},
+      {Metric::modes, "modes", true, false, false, false, true,
+       {{"majority share", "majority_share", "", 3},
+        {"mode share TV", "mode_share_tv", "", 3},
+        {"precision", "precision", "", 3},
+        {"recall", "recall", "", 3},
+        {"F1 (PRD)", "f1", "", 3}},
+       {}},
+      {Metric::tail, "tail", true, false, false, false, true, {{"tail MSLE", "tail_msle", "", 3}}, {}},
+  };
+  return table;
+}
+
+const std::vector<MetricColumn>& cost_columns() {
+  static const std::vector<MetricColumn> columns = {{"sampling NFE", report_key::sample_nfe, "", 1},
+                                                    {"NLL NFE", report_key::nll_nfe, "", 1}};
+  return columns;
+}
+
+const MetricEntry& metric_entry(Metric metric) { return row_of(metric_table(), metric); }
+
+std::string to_string(Metric metric) { return metric_entry(metric).name; }
+
+std::vector<std::string> metric_names() { return table_names(metric_table()); }
+
+std::string column_key(const MetricEntry& entry, const MetricColumn& column) {
+  return *column.key ? column.key : entry.name;
+}
+
+std::set<Metric> parse_metric_list(const std::string& text) {
+  std::set<Metric> metrics;
+  for (const std::string& item : split_comma_list(text)) {
+    try {
+      metrics.insert(row_named(metric_table(), item, "metric").value);
+    } catch (const UserError& e) {
+      throw UserError(std::string("metrics: ") + e.what());
+    }
+  }
+  if (metrics.empty()) throw UserError("metrics: name at least one of " + spoken_list(metric_names()));
+  return metrics;
+}
+
+}  // namespace scorch::evaluation

@@ -1,0 +1,39 @@
+#pragma once
+// Annealed Langevin dynamics for noise-level conditioned models (NCSN,
+// thesis ch. 5–6, docs/conventions.md §2): for each σ_i from largest to smallest,
+// T steps of x ← x + α_i s(x, σ_i) + √(2α_i) z with α_i = ε σ_i²/σ_L², then the
+// Tweedie denoising step x + σ_L² s(x, σ_L). Each image's noise comes from its
+// own stream keyed by (seed, image index), so samples do not depend on batching.
+#include "models/score_function.h"
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace scorch::evaluation {
+
+struct AldSettings {
+  std::vector<double> sigmas;  // largest first
+  std::int64_t steps_per_level = 100;
+  double epsilon = 2e-5;
+  bool denoise = true;
+  // Shape β of the Langevin noise z: 2 is Gaussian; otherwise generalised
+  // normal (heavy-tailed DSM, β > ½), scaled to unit variance so that ε keeps
+  // its meaning. Langevin with non-Gaussian z is not exact for any ε; it is the
+  // sampling-side counterpart of GN training noise, for comparison.
+  double langevin_noise_shape = 2.0;
+};
+
+// Thesis Prop. 6.3, Eq. 6.4: for Gaussian data, s_T²/σ_i² after T steps at
+// level σ_i started from level σ_{i−1} = γ σ_i. Technique 6.4 picks ε to bring
+// it close to 1.
+double ald_variance_ratio(double epsilon, double gamma, double smallest_sigma, std::int64_t steps_per_level);
+// The Langevin recursion contracts only while ε < 2 σ_L² (|1 − ε/σ_L²| < 1).
+bool ald_step_is_stable(double epsilon, double smallest_sigma);
+
+// Runs from `initial` [B, ...] (e.g. uniform noise) for the images with these global indices.
+at::Tensor annealed_langevin(const models::ScoreFunction& score, const at::Tensor& initial, const AldSettings& settings,
+                             std::uint64_t seed, const std::vector<std::int64_t>& image_indices);
+
+}  // namespace scorch::evaluation
