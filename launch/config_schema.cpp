@@ -14,6 +14,7 @@ const ConfigSchema& full_schema() {
     s.add({"seed", ConfigType::integer, "0", "root of every random stream", {}, 0.0});
     models::declare_model_config(s);
     models::declare_score_model_config(s);
+    models::declare_process_kind(s);
     trainer::declare_objective_config(s);
     data::declare_loader_config(s);
     trainer::declare_training_config(s);

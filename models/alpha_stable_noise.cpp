@@ -70,4 +70,9 @@ at::Tensor AlphaStableNoise::kernel_score(const at::Tensor& displacement, const 
   return GaussianNoise().kernel_score(displacement, std::sqrt(2.0) * level);
 }
 
+std::optional<double> AlphaStableNoise::gaussian_std() const {
+  if (alpha_ == 2.0) return std::sqrt(2.0);
+  return std::nullopt;
+}
+
 }  // namespace scorch::models

@@ -20,7 +20,11 @@ at::Tensor sample_stable(double alpha, double skew, at::IntArrayRef shape, at::G
 class AlphaStableNoise final : public NoiseFamily {
  public:
   AlphaStableNoise(double alpha, bool isotropic, double max_subordinator = 0.0);
-  std::string name() const override { return "alpha_stable"; }
+  static constexpr const char* kName = "alpha_stable";
+  std::string name() const override { return kName; }
+  // S_2(0, 1) is N(0, 2).
+  std::optional<double> gaussian_std() const override;
+  std::optional<double> stable_index() const override { return alpha_; }
   double alpha() const { return alpha_; }
   bool isotropic() const { return isotropic_; }
 

@@ -10,7 +10,9 @@ namespace scorch::models {
 class GeneralizedNormalNoise final : public NoiseFamily {
  public:
   explicit GeneralizedNormalNoise(double shape_beta);
-  std::string name() const override { return "generalized_normal"; }
+  static constexpr const char* kName = "generalized_normal";
+  std::string name() const override { return kName; }
+  std::optional<double> generalized_normal_shape() const override { return beta_; }
   double shape() const { return beta_; }
 
   // x = α s G^{1/β} with s = ±1 and G ~ Gamma(1/β, 1), α = √2.

@@ -23,6 +23,9 @@ class MlpScoreModel final : public ScoreNetwork {
   static constexpr const char* kName = "mlp";
   std::string name() const override { return kName; }
   std::string architecture() const override { return "input (x, label)"; }
+  std::string describe(const std::string& label, const std::string& output) const override {
+    return "input (x, " + label + "); " + output;
+  }
   std::vector<std::int64_t> input_shape() const override { return input_shape_; }
 
  private:

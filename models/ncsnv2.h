@@ -33,7 +33,10 @@ class Ncsnv2Model final : public ScoreNetwork {
   static constexpr const char* kName = "ncsnv2";
   std::string name() const override { return kName; }
   std::string architecture() const override { return "unconditional RefineNet"; }
-  bool uses_label() const override { return false; }
+  // No label input: the noise level enters through the output scaling only.
+  std::string describe(const std::string&, const std::string& output) const override {
+    return architecture() + "; " + output;
+  }
   std::vector<std::int64_t> input_shape() const override;
 
  private:

@@ -5,6 +5,9 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
+#include <cmath>
+#include <cstdint>
+
 namespace scorch::models {
 namespace {
 
@@ -50,7 +53,13 @@ std::string Preconditioning::label_text() const {
     case Label::conditioning: return c == Conditioning::chain_time ? "tau = t/n" : variable(c);
     case Label::noise_std: return noise_std_name(c);
     case Label::log_noise_std: return "log " + noise_std_name(c);
-    case Label::scaled: return fmt::format("{:g} {}", label_scale_, variable(c));
+    case Label::scaled: {
+      // 999 t, as the reference's (N − 1)·t, rather than 1e+03 t.
+      const bool integral = label_scale_ == std::floor(label_scale_) && std::abs(label_scale_) < 1e15;
+      const std::string scale = integral ? std::to_string(static_cast<std::int64_t>(label_scale_))
+                                         : fmt::format("{}", label_scale_);
+      return scale + " " + variable(c);
+    }
   }
   return "?";
 }

@@ -16,9 +16,12 @@ at::Tensor ScoreNetwork::score(const at::Tensor& x, const at::Tensor& conditioni
   return preconditioning_.output(forward(x, preconditioning_.label(c)), c);
 }
 
+std::string ScoreNetwork::describe(const std::string& label, const std::string& output) const {
+  return "label = " + label + "; " + architecture() + "; " + output;
+}
+
 std::string ScoreNetwork::parameterisation() const {
-  if (!uses_label()) return architecture() + "; " + preconditioning_.output_text();
-  return architecture() + "; label = " + preconditioning_.label_text() + "; " + preconditioning_.output_text();
+  return describe(preconditioning_.label_text(), preconditioning_.output_text());
 }
 
 ScoreFunction ScoreModel::as_function() {

@@ -50,9 +50,9 @@ class ScoreNetwork : public ScoreModel {
   virtual at::Tensor forward(const at::Tensor& x, const at::Tensor& label) = 0;
   // What the network does with its input and label, e.g. "Fourier features of log(label)".
   virtual std::string architecture() const = 0;
-  // Networks without a label input (NCSNv2) get the noise level through the output scaling only.
-  virtual bool uses_label() const { return true; }
-  // "<architecture>; label = <label>; score = <output>".
+  // The parameterisation from the preconditioning's label and output texts:
+  // "label = <label>; <architecture>; <output>" unless the network says otherwise.
+  virtual std::string describe(const std::string& label, const std::string& output) const;
   std::string parameterisation() const final;
   const Preconditioning& preconditioning() const { return preconditioning_; }
 

@@ -9,6 +9,7 @@
 #include "models/mlp_score_model.h"
 #include "models/ncsnpp_config.h"
 #include "models/ncsnv2.h"
+#include "models/noise_family.h"
 #include "models/sde.h"
 
 #include <ATen/ATen.h>
@@ -16,6 +17,7 @@
 #include <fmt/ranges.h>
 
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -50,11 +52,10 @@ GaussianMixture mixture_from(const Config& config) {
   return mixture;
 }
 
-double noise_scale_from(const Config& config) {
-  const std::string& family = config.string("noise.family");
-  if (family == "gaussian") return 1.0;
-  if (family == "alpha_stable" && config.number("noise.alpha") == 2.0) return std::sqrt(2.0);
-  throw UserError("analytic_gmm has a closed-form score only under Gaussian noise (noise.family = " + family + ")");
+// The std c of the ladder's Gaussian noise N(0, c²σ² I); other families have no closed-form perturbed density.
+double noise_scale_of(const NoiseFamily& family) {
+  if (const std::optional<double> c = family.gaussian_std()) return *c;
+  throw UserError("analytic_gmm has a closed-form score only under Gaussian noise (noise.family = " + family.name() + ")");
 }
 
 }  // namespace
@@ -71,9 +72,9 @@ std::shared_ptr<ScoreModel> make_mlp(const Config& config, const DiffusionProces
 std::shared_ptr<ScoreModel> make_ncsnpp(const Config& config, const DiffusionProcess& process) {
   // DLPM models see [−1, 1] and predict O(1) noise, like VP/subVP ones.
   const bool variance_exploding = process.variance_exploding();
-  return std::make_shared<NcsnppModel>(
-      ncsnpp_options_from(config, config.integer_list("model.input_shape", 1), variance_exploding),
-      ncsnpp_preconditioning(process, ncsnpp_scale_by_sigma(config, variance_exploding)));
+  NcsnppOptions options = ncsnpp_options_from(config, config.integer_list("model.input_shape", 1), variance_exploding);
+  Preconditioning preconditioning = ncsnpp_preconditioning(process, ncsnpp_scale_by_sigma(config, variance_exploding));
+  return std::make_shared<NcsnppModel>(std::move(options), std::move(preconditioning));
 }
 
 std::shared_ptr<ScoreModel> make_ncsnv2(const Config& config, const DiffusionProcess& process) {
@@ -97,7 +98,7 @@ std::shared_ptr<ScoreModel> make_analytic_gmm(const Config& config, const Diffus
     throw UserError(fmt::format("model.input_shape must be [{}] to match model.gmm.means", dimension));
   }
   if (process.sde()) return std::make_shared<AnalyticGmmModel>(std::move(mixture), process.shared_sde());
-  return std::make_shared<AnalyticGmmModel>(std::move(mixture), noise_scale_from(config));
+  return std::make_shared<AnalyticGmmModel>(std::move(mixture), noise_scale_of(*process.noise_family()));
 }
 
 // The models by model.name: adding one is its class, its keys and a row here.

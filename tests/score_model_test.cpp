@@ -176,8 +176,16 @@ TEST(ScoreModelConfig, DlpmModelsPredictNoiseFromChainTime) {
       make_model_bundle(config_with({"objective.kind=dlpm", "noise.family=alpha_stable", "model.mlp.hidden=[8]"})).model;
   EXPECT_EQ(model->conditioning(), Conditioning::chain_time);
   EXPECT_NE(model->parameterisation().find("noise prediction"), std::string::npos);
-  EXPECT_THROW(make_model_bundle(config_with({"objective.kind=dlpm", "model.name=ncsnv2", "model.input_shape=[1, 8, 8]"})).model,
+  EXPECT_THROW(make_model_bundle(config_with({"objective.kind=dlpm", "model.name=ncsnv2", "model.input_shape=[1, 8, 8]"})),
                UserError);
+  // With the chain's own noise, the refusal is ncsnv2's.
+  try {
+    make_model_bundle(config_with(
+        {"objective.kind=dlpm", "noise.family=alpha_stable", "model.name=ncsnv2", "model.input_shape=[1, 8, 8]"}));
+    ADD_FAILURE() << "ncsnv2 accepted a DLPM objective";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("needs model.name mlp or ncsnpp"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -4,6 +4,11 @@
 #include "common/name_table.h"
 #include "common/user_error.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
 
 namespace scorch::evaluation {
 
@@ -46,15 +51,17 @@ std::string column_key(const MetricEntry& entry, const MetricColumn& column) {
 }
 
 std::set<Metric> parse_metric_list(const std::string& text) {
+  const std::string names = fmt::format("{}", fmt::join(metric_names(), ", "));
   std::set<Metric> metrics;
   for (const std::string& item : split_comma_list(text)) {
-    try {
-      metrics.insert(row_named(metric_table(), item, "metric").value);
-    } catch (const UserError& e) {
-      throw UserError(std::string("metrics: ") + e.what());
+    const auto row = std::find_if(metric_table().begin(), metric_table().end(),
+                                  [&](const MetricEntry& entry) { return item == entry.name; });
+    if (row == metric_table().end()) {
+      throw UserError(fmt::format("metrics: unknown metric '{}' (choose from {})", item, names));
     }
+    metrics.insert(row->value);
   }
-  if (metrics.empty()) throw UserError("metrics: name at least one of " + spoken_list(metric_names()));
+  if (metrics.empty()) throw UserError("metrics: name at least one of " + names);
   return metrics;
 }
 

@@ -57,53 +57,79 @@ std::pair<double, double> ald_start_interval(const Config& sampling, data::Pixel
 
 }  // namespace
 
+BatchSampler pc_batch_sampler(const Config& sampling, const SamplingModel& model, std::uint64_t seed,
+                              const at::TensorOptions& options) {
+  const std::vector<std::int64_t> shape = model.model.input_shape();
+  const CountedScore score{&model.model};
+  const PcSettings settings = pc_settings_from(sampling);
+  return [=, sde = model.process.shared_sde()](const std::vector<std::int64_t>& indices) {
+    *score.calls = 0;
+    at::Tensor x = pc_sample(*sde, score, settings, shape, seed, indices, options);
+    return SampleBatch{x, per_image(static_cast<double>(*score.calls), x.size(0))};
+  };
+}
+
+BatchSampler ode_batch_sampler(const Config& sampling, const SamplingModel& model, std::uint64_t seed,
+                               const at::TensorOptions& options) {
+  const std::vector<std::int64_t> shape = model.model.input_shape();
+  const CountedScore score{&model.model};
+  const OdeSamplerSettings settings = ode_sampler_settings_from(sampling);
+  // Checked here as well as in ode_sample: every rank must fail before sampling,
+  // or a rank without batches would wait in the gather for the others.
+  if (settings.eps >= model.process.sde()->T()) throw UserError("sampler.eps must lie below the SDE's T");
+  return [=, sde = model.process.shared_sde()](const std::vector<std::int64_t>& indices) {
+    const OdeSamples samples = ode_sample(*sde, score, settings, shape, seed, indices, options);
+    return SampleBatch{samples.x, samples.nfe};
+  };
+}
+
+BatchSampler ald_batch_sampler(const Config& sampling, const SamplingModel& model, std::uint64_t seed,
+                               const at::TensorOptions& options) {
+  const std::vector<std::int64_t> shape = model.model.input_shape();
+  const CountedScore score{&model.model};
+  const AldSettings settings = ald_settings_from(sampling, model.process.noise_level_values());
+  const auto [low, high] = ald_start_interval(sampling, model.range);
+  return [=, low = low, high = high](const std::vector<std::int64_t>& indices) {
+    *score.calls = 0;
+    // NCSN's start: uniform over the data range, one stream per image.
+    const at::Tensor start = draw_per_example({seed, RandomPurpose::sampler_noise, 2}, indices, [&](at::Generator& g) {
+      return at::rand(shape, g, at::kDouble) * (high - low) + low;
+    });
+    at::Tensor x = annealed_langevin(score, start.to(options), settings, seed, indices);
+    return SampleBatch{x, per_image(static_cast<double>(*score.calls), x.size(0))};
+  };
+}
+
+namespace {
+
+BatchSampler levy_batch_sampler(LevyReverse reverse, const Config& sampling, const SamplingModel& model,
+                                std::uint64_t seed, const at::TensorOptions& options) {
+  const std::vector<std::int64_t> shape = model.model.input_shape();
+  const CountedScore score{&model.model};
+  const LevySamplerSettings settings = levy_settings_from(sampling, reverse, *model.process.alpha_stable_chain());
+  return [=](const std::vector<std::int64_t>& indices) {
+    *score.calls = 0;
+    at::Tensor x = levy_sample(score, settings, shape, seed, indices, options);
+    return SampleBatch{x, per_image(static_cast<double>(*score.calls), x.size(0))};
+  };
+}
+
+}  // namespace
+
+BatchSampler dlpm_batch_sampler(const Config& sampling, const SamplingModel& model, std::uint64_t seed,
+                                const at::TensorOptions& options) {
+  return levy_batch_sampler(LevyReverse::dlpm, sampling, model, seed, options);
+}
+
+BatchSampler dlim_batch_sampler(const Config& sampling, const SamplingModel& model, std::uint64_t seed,
+                                const at::TensorOptions& options) {
+  return levy_batch_sampler(LevyReverse::dlim, sampling, model, seed, options);
+}
+
 BatchSampler make_batch_sampler(SamplerKind kind, const Config& sampling, const SamplingModel& model, std::uint64_t seed,
                                 const at::TensorOptions& options) {
   require_suitable(kind, model);
-  const std::vector<std::int64_t> shape = model.model.input_shape();
-  CountedScore score{&model.model};
-  switch (kind) {
-    case SamplerKind::pc: {
-      const PcSettings settings = pc_settings_from(sampling);
-      return [=, sde = model.process.shared_sde()](const std::vector<std::int64_t>& indices) {
-        *score.calls = 0;
-        at::Tensor x = pc_sample(*sde, score, settings, shape, seed, indices, options);
-        return SampleBatch{x, per_image(static_cast<double>(*score.calls), x.size(0))};
-      };
-    }
-    case SamplerKind::ode: {
-      const OdeSamplerSettings settings = ode_sampler_settings_from(sampling);
-      return [=, sde = model.process.shared_sde()](const std::vector<std::int64_t>& indices) {
-        const OdeSamples samples = ode_sample(*sde, score, settings, shape, seed, indices, options);
-        return SampleBatch{samples.x, samples.nfe};
-      };
-    }
-    case SamplerKind::ald: {
-      const AldSettings settings = ald_settings_from(sampling, model.process.noise_level_values());
-      const auto [low, high] = ald_start_interval(sampling, model.range);
-      return [=](const std::vector<std::int64_t>& indices) {
-        *score.calls = 0;
-        // NCSN's start: uniform over the data range, one stream per image.
-        const at::Tensor start = draw_per_example({seed, RandomPurpose::sampler_noise, 2}, indices, [&](at::Generator& g) {
-          return at::rand(shape, g, at::kDouble) * (high - low) + low;
-        });
-        at::Tensor x = annealed_langevin(score, start.to(options), settings, seed, indices);
-        return SampleBatch{x, per_image(static_cast<double>(*score.calls), x.size(0))};
-      };
-    }
-    case SamplerKind::dlpm:
-    case SamplerKind::dlim: {
-      const LevySamplerSettings settings =
-          levy_settings_from(sampling, kind == SamplerKind::dlpm ? LevyReverse::dlpm : LevyReverse::dlim,
-                             *model.process.alpha_stable_chain());
-      return [=](const std::vector<std::int64_t>& indices) {
-        *score.calls = 0;
-        at::Tensor x = levy_sample(score, settings, shape, seed, indices, options);
-        return SampleBatch{x, per_image(static_cast<double>(*score.calls), x.size(0))};
-      };
-    }
-  }
-  throw std::logic_error("make_batch_sampler: unhandled sampler");
+  return sampler_entry(kind).make(sampling, model, seed, options);
 }
 
 }  // namespace scorch::evaluation

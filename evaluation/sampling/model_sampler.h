@@ -31,7 +31,21 @@ struct SamplingModel {
   data::PixelRange range;
 };
 
-// `sampling` holds the sampler.* keys. Computation runs with `options` (dtype, device).
+// The samplers of the sampler table: `sampling` holds the sampler.* keys, and
+// computation runs with `options` (dtype, device). Each assumes the model suits it.
+BatchSampler pc_batch_sampler(const Config& sampling, const SamplingModel& model, std::uint64_t seed,
+                              const at::TensorOptions& options);
+BatchSampler ode_batch_sampler(const Config& sampling, const SamplingModel& model, std::uint64_t seed,
+                               const at::TensorOptions& options);
+BatchSampler ald_batch_sampler(const Config& sampling, const SamplingModel& model, std::uint64_t seed,
+                               const at::TensorOptions& options);
+BatchSampler dlpm_batch_sampler(const Config& sampling, const SamplingModel& model, std::uint64_t seed,
+                                const at::TensorOptions& options);
+BatchSampler dlim_batch_sampler(const Config& sampling, const SamplingModel& model, std::uint64_t seed,
+                                const at::TensorOptions& options);
+
+// The table's sampler `kind`, after refusing a model it does not suit (UserError
+// naming the samplers that do). `sampling` holds the sampler.* keys.
 BatchSampler make_batch_sampler(SamplerKind kind, const Config& sampling, const SamplingModel& model, std::uint64_t seed,
                                 const at::TensorOptions& options);
 

@@ -1,6 +1,7 @@
 #include "evaluation/sampling/sampler_table.h"
 
 #include "common/name_table.h"
+#include "evaluation/sampling/model_sampler.h"
 #include "models/diffusion_process.h"
 
 
@@ -18,15 +19,17 @@ bool on_the_alpha_stable_chain(const models::DiffusionProcess& process) {
 const std::vector<SamplerEntry>& sampler_table() {
   static const std::vector<SamplerEntry> table = {
       {SamplerKind::pc, "pc", "predictor-corrector on the reverse SDE",
-       "a time-conditioned SDE model (objective.kind = sde)", on_an_sde},
+       "a time-conditioned SDE model (objective.kind = sde)", on_an_sde, pc_batch_sampler},
       {SamplerKind::ode, "ode", "probability-flow ODE (adaptive RK45, Euler or Heun)",
-       "a time-conditioned SDE model (objective.kind = sde)", on_an_sde},
+       "a time-conditioned SDE model (objective.kind = sde)", on_an_sde, ode_batch_sampler},
       {SamplerKind::ald, "ald", "annealed Langevin dynamics over the noise levels",
-       "a noise-level conditioned model (objective.kind = ncsn)", on_noise_levels},
+       "a noise-level conditioned model (objective.kind = ncsn)", on_noise_levels, ald_batch_sampler},
       {SamplerKind::dlpm, "dlpm", "the stochastic reverse α-stable chain",
-       "a noise-prediction model trained on the α-stable chain (objective.kind = dlpm)", on_the_alpha_stable_chain},
+       "a noise-prediction model trained on the α-stable chain (objective.kind = dlpm)", on_the_alpha_stable_chain,
+       dlpm_batch_sampler},
       {SamplerKind::dlim, "dlim", "the deterministic reverse α-stable chain (η = 0)",
-       "a noise-prediction model trained on the α-stable chain (objective.kind = dlpm)", on_the_alpha_stable_chain},
+       "a noise-prediction model trained on the α-stable chain (objective.kind = dlpm)", on_the_alpha_stable_chain,
+       dlim_batch_sampler},
   };
   return table;
 }

@@ -1,7 +1,13 @@
 #pragma once
 // The samplers by name: the one table that `scorch sample --sampler`, the
 // evaluation config's samples.sampler, --help and the error hints read. Adding
-// a sampler is one row here plus its case in make_batch_sampler.
+// a sampler is its file and one row here.
+#include "common/config_fwd.h"
+#include "evaluation/sampling/sample_generation.h"
+
+#include <c10/core/TensorOptions.h>
+
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -11,6 +17,7 @@ class DiffusionProcess;
 
 namespace scorch::evaluation {
 
+struct SamplingModel;
 enum class SamplerKind { pc, ode, ald, dlpm, dlim };
 
 struct SamplerEntry {
@@ -19,6 +26,9 @@ struct SamplerEntry {
   const char* summary;  // one phrase, for --help
   const char* needs;    // what the model must be, for error messages
   bool (*suits)(const models::DiffusionProcess& process);
+  // The sampler for a model it suits (evaluation/sampling/model_sampler.h).
+  BatchSampler (*make)(const Config& sampling, const SamplingModel& model, std::uint64_t seed,
+                       const at::TensorOptions& options);
 };
 
 const std::vector<SamplerEntry>& sampler_table();
