@@ -25,6 +25,10 @@ class NoiseFamily;
 enum class Conditioning { time, noise_level, chain_time };
 std::string to_string(Conditioning conditioning);
 
+// The name of DLPM (Shariatian et al.): objective.kind names its training
+// objective after it, and --sampler its stochastic reverse chain.
+inline constexpr const char* kDlpmName = "dlpm";
+
 // The α-stable chain of DLPM (docs/conventions.md §6): stable index α, length
 // n (indices 0 … n−1) and whether one subordinator A is drawn per example
 // (isotropic) or per coordinate. Training and both reverse samplers read it.

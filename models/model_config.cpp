@@ -131,7 +131,7 @@ const std::vector<ProcessRow>& process_table() {
   static const std::vector<ProcessRow> table = {
       {"sde", "continuous-time DSM on the SDE", continuous_process},
       {"ncsn", "multi-level DSM on the sigmas ladder", noise_level_process},
-      {"dlpm", "noise prediction on the α-stable chain (noise.alpha, noise.isotropic, dlpm.steps)",
+      {kDlpmName, "noise prediction on the α-stable chain (noise.alpha, noise.isotropic, dlpm.steps)",
        alpha_stable_process},
   };
   return table;

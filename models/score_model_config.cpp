@@ -137,10 +137,13 @@ void declare_score_model_config(ConfigSchema& schema) {
   schema.add({"model.gmm.covariances", T::number_list, "[1]",
               "analytic_gmm: covariances [K, D, D], diagonals [K, D], or variances [K]"});
   declare_ncsnpp_config(schema);
-  schema.add({"model.ncsnv2.nf", T::integer, "128", "ncsnv2: base channel count (ngf)", {}, 1.0});
+  const Ncsnv2Options ncsnv2;  // its defaults, stated once
+  schema.add({"model.ncsnv2.nf", T::integer, config_default_integer(ncsnv2.nf), "ncsnv2: base channel count (ngf)", {},
+              1.0});
   schema.add({"model.ncsnv2.nonlinearity", T::choice, "elu", "ncsnv2: elu, swish, relu or lrelu",
               {"elu", "swish", "relu", "lrelu"}});
-  schema.add({"model.ncsnv2.centered", T::boolean, "false", "ncsnv2: inputs already in [-1, 1] (else [0, 1])"});
+  schema.add({"model.ncsnv2.centered", T::boolean, config_default_boolean(ncsnv2.centered),
+              "ncsnv2: inputs already in [-1, 1] (else [0, 1])"});
 }
 
 std::shared_ptr<ScoreModel> make_score_model(const Config& config, const DiffusionProcess& process) {

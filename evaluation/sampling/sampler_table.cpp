@@ -24,7 +24,7 @@ const std::vector<SamplerEntry>& sampler_table() {
        "a time-conditioned SDE model (objective.kind = sde)", on_an_sde, ode_batch_sampler},
       {SamplerKind::ald, "ald", "annealed Langevin dynamics over the noise levels",
        "a noise-level conditioned model (objective.kind = ncsn)", on_noise_levels, ald_batch_sampler},
-      {SamplerKind::dlpm, "dlpm", "the stochastic reverse α-stable chain",
+      {SamplerKind::dlpm, models::kDlpmName, "the stochastic reverse α-stable chain",
        "a noise-prediction model trained on the α-stable chain (objective.kind = dlpm)", on_the_alpha_stable_chain,
        dlpm_batch_sampler},
       {SamplerKind::dlim, "dlim", "the deterministic reverse α-stable chain (η = 0)",
