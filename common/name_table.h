@@ -10,6 +10,13 @@
 
 namespace scorch {
 
+// A row that only names an enum value (predictors, ODE methods, option values, …).
+template <typename Value>
+struct Named {
+  Value value;
+  const char* name;
+};
+
 template <typename Row>
 std::vector<std::string> table_names(const std::vector<Row>& table) {
   std::vector<std::string> names;

@@ -18,12 +18,6 @@ bool auto_or_boolean(const Config& config, const std::string& key, bool automati
 }
 
 // The reference configs' names for each option value.
-template <typename Value>
-struct Named {
-  Value value;
-  const char* name;
-};
-
 const std::vector<Named<Options::ResblockType>>& resblock_types() {
   static const std::vector<Named<Options::ResblockType>> table = {{Options::ResblockType::ddpm, "ddpm"},
                                                                   {Options::ResblockType::biggan, "biggan"}};

@@ -34,13 +34,8 @@ at::Tensor hutchinson_divergence(const at::Tensor& f, const at::Tensor& x, const
 
 namespace {
 
-struct DivergenceRow {
-  DivergenceMethod value;
-  const char* name;
-};
-
-const std::vector<DivergenceRow>& divergence_table() {
-  static const std::vector<DivergenceRow> table = {
+const std::vector<Named<DivergenceMethod>>& divergence_table() {
+  static const std::vector<Named<DivergenceMethod>> table = {
       {DivergenceMethod::rademacher, "rademacher"}, {DivergenceMethod::gaussian, "gaussian"}, {DivergenceMethod::exact, "exact"}};
   return table;
 }

@@ -12,13 +12,8 @@
 namespace scorch::evaluation {
 namespace {
 
-struct OdeMethodRow {
-  OdeMethod value;
-  const char* name;
-};
-
-const std::vector<OdeMethodRow>& ode_method_table() {
-  static const std::vector<OdeMethodRow> table = {
+const std::vector<Named<OdeMethod>>& ode_method_table() {
+  static const std::vector<Named<OdeMethod>> table = {
       {OdeMethod::rk45, "rk45"}, {OdeMethod::euler, "euler"}, {OdeMethod::heun, "heun"}};
   return table;
 }

@@ -21,25 +21,16 @@ at::Tensor per_example_norm(const at::Tensor& x) { return x.reshape({x.size(0), 
 
 namespace {
 
-struct PredictorRow {
-  Predictor value;
-  const char* name;
-};
-struct CorrectorRow {
-  Corrector value;
-  const char* name;
-};
-
-const std::vector<PredictorRow>& predictor_table() {
-  static const std::vector<PredictorRow> table = {{Predictor::euler_maruyama, "euler_maruyama"},
+const std::vector<Named<Predictor>>& predictor_table() {
+  static const std::vector<Named<Predictor>> table = {{Predictor::euler_maruyama, "euler_maruyama"},
                                                    {Predictor::reverse_diffusion, "reverse_diffusion"},
                                                    {Predictor::ancestral, "ancestral"},
                                                    {Predictor::none, "none"}};
   return table;
 }
 
-const std::vector<CorrectorRow>& corrector_table() {
-  static const std::vector<CorrectorRow> table = {{Corrector::langevin, "langevin"}, {Corrector::none, "none"}};
+const std::vector<Named<Corrector>>& corrector_table() {
+  static const std::vector<Named<Corrector>> table = {{Corrector::langevin, "langevin"}, {Corrector::none, "none"}};
   return table;
 }
 
