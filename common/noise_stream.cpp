@@ -10,10 +10,14 @@ at::Tensor standard_normal_block(at::Generator& generator, std::int64_t rows, st
 
 NoiseStream::NoiseStream(std::uint64_t seed, RandomPurpose purpose, const std::vector<std::int64_t>& global_indices,
                          std::vector<std::int64_t> example_shape, BlockDraw draw, std::int64_t block)
+    : NoiseStream(RandomKey{seed, purpose, 0}, global_indices, std::move(example_shape), std::move(draw), block) {}
+
+NoiseStream::NoiseStream(const RandomKey& key, const std::vector<std::int64_t>& global_indices,
+                         std::vector<std::int64_t> example_shape, BlockDraw draw, std::int64_t block)
     : example_shape_(std::move(example_shape)), draw_(std::move(draw)), block_(block), used_(block) {
   for (std::int64_t n : example_shape_) example_numel_ *= n;
   for (std::int64_t index : global_indices) {
-    generators_.push_back(make_generator({seed, purpose, 0}, static_cast<std::uint64_t>(index)));
+    generators_.push_back(make_generator(key, static_cast<std::uint64_t>(index)));
   }
 }
 

@@ -107,7 +107,13 @@ json EvaluationPipeline::evaluate(const std::string& checkpoint_path, const std:
   log::info("checkpoint {}/{}: {} (step {})", position, total, checkpoint_path, loaded.step);
   json record = {{"checkpoint", checkpoint_path}, {"step", loaded.step}, {"metrics", json::object()}};
   if (wants_any(&MetricEntry::needs_samples)) {
-    merge(record, sample(loaded, stem));
+    json sampled = sample(loaded, stem);
+    // The sampler's settings describe the checkpoint's samples, not a metric.
+    if (sampled.contains(report_key::sampler)) {
+      record[report_key::sampler] = sampled[report_key::sampler];
+      sampled.erase(report_key::sampler);
+    }
+    merge(record, sampled);
     const bool images = loaded.bundle.model->input_shape().size() == 3;
     if (images && config_.integer("samples.grid") > 0) record["grid"] = "grids/" + stem + ".png";
   }
@@ -157,9 +163,10 @@ json EvaluationPipeline::sample(const TrainedModel& loaded, const std::string& s
   const SamplingModel model = loaded.sampling();
   const auto seed = static_cast<std::uint64_t>(config_.integer("seed"));
   const at::TensorOptions compute = at::TensorOptions().dtype(at::kFloat).device(communicator_.device());
-  const BatchSampler sampler = make_batch_sampler(kind, config_, model, seed, compute);
+  const PreparedSampler sampler = make_batch_sampler(kind, config_, model, {seed, compute, {}});
+  if (communicator_.rank() == 0) log::info("sampler {}: {}", config_.string("samples.sampler"), sampler.describe());
   const GeneratedSamples generated =
-      generate_samples(sampler, config_.integer("samples.count"), config_.integer("sampler.batch_size"),
+      generate_samples(sampler.draw, config_.integer("samples.count"), config_.integer("sampler.batch_size"),
                        loaded.bundle.model->input_shape(), communicator_, "sample " + stem);
   if (communicator_.rank() == 0) {
     const bool images = generated.samples.dim() == 4;
@@ -171,7 +178,9 @@ json EvaluationPipeline::sample(const TrainedModel& loaded, const std::string& s
                         config_.integer("samples.grid"));
     }
   }
-  const json values = {{report_key::sample_nfe, generated.mean_function_evaluations}};
+  json used = json::object();
+  for (const auto& [key, value] : sampler.settings) used[key] = value;
+  const json values = {{report_key::sample_nfe, generated.mean_function_evaluations}, {report_key::sampler, used}};
   units_.record(unit, values);
   return values;
 }

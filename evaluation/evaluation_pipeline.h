@@ -39,7 +39,7 @@ struct TrainedModel {
   data::PixelRange range = data::PixelRange::unit;
 
   // The sampling view; valid while this object lives.
-  SamplingModel sampling() const { return {*bundle.model, bundle.process, range}; }
+  SamplingModel sampling() const { return {*bundle.model, bundle.process, range, config.number("objective.eps")}; }
 };
 
 // Reads a checkpoint file into a TrainedModel on the CPU, in eval mode.

@@ -32,16 +32,16 @@ void CheckpointPreview::operator()(std::int64_t step, const std::map<std::string
     sampling.set("sampler.ode.rtol=1e-3");
     sampling.set("sampler.ode.atol=1e-3");
     sampling.set("sampler.dlpm.steps=100");
-    const evaluation::SamplingModel subject{*bundle_.model, bundle_.process, range_};
+    const evaluation::SamplingModel subject{*bundle_.model, bundle_.process, range_, config_.number("objective.eps")};
     const auto kind = bundle_.process.alpha_stable_chain() ? evaluation::SamplerKind::dlim
                       : bundle_.process.sde()              ? evaluation::SamplerKind::ode
                                                            : evaluation::SamplerKind::ald;
-    const evaluation::BatchSampler sampler = evaluation::make_batch_sampler(
-        kind, sampling, subject, static_cast<std::uint64_t>(config_.integer("seed")),
-        at::TensorOptions().dtype(at::kFloat).device(device_));
+    const evaluation::PreparedSampler sampler = evaluation::make_batch_sampler(
+        kind, sampling, subject,
+        {static_cast<std::uint64_t>(config_.integer("seed")), at::TensorOptions().dtype(at::kFloat).device(device_), {}});
     LocalCommunicator alone;
     const evaluation::GeneratedSamples generated =
-        evaluation::generate_samples(sampler, images_, images_, bundle_.model->input_shape(), alone, "preview");
+        evaluation::generate_samples(sampler.draw, images_, images_, bundle_.model->input_shape(), alone, "preview");
     std::filesystem::create_directories(directory_);
     const std::string path = fmt::format("{}/step_{:08d}.png", directory_, step);
     data::write_image_grid(path, data::range_to_pixels(generated.samples, subject.range));

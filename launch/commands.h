@@ -8,6 +8,7 @@ namespace scorch::launch {
 
 void add_config_command(CLI::App& app);
 void add_data_command(CLI::App& app);
+void add_encode_command(CLI::App& app);
 void add_evaluate_command(CLI::App& app);
 void add_fid_command(CLI::App& app);
 void add_model_command(CLI::App& app);

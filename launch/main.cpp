@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "scorch 0.1.0");
   scorch::launch::add_config_command(app);
   scorch::launch::add_data_command(app);
+  scorch::launch::add_encode_command(app);
   scorch::launch::add_evaluate_command(app);
   scorch::launch::add_fid_command(app);
   scorch::launch::add_model_command(app);

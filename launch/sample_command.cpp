@@ -3,6 +3,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/user_error.h"
+#include "data/tensor_archive.h"
 #include "evaluation/sampling/model_sampler.h"
 #include "evaluation/sampling/sample_file.h"
 #include "evaluation/sampling/sampler_config.h"
@@ -17,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -27,7 +29,8 @@ namespace {
 struct SampleOptions {
   std::string checkpoint;
   std::string sampler;
-  std::int64_t count = 0;
+  std::optional<std::int64_t> count;
+  std::string latents;
   std::string out;
   std::string grid;
   std::int64_t grid_count = 64;
@@ -37,8 +40,20 @@ struct SampleOptions {
   std::vector<std::string> overrides;
 };
 
+// The latents file's `latents` dataset, float32 [N, ...model input shape], whole
+// on every rank (a rank reads only its own rows from it).
+at::Tensor read_latents(const std::string& path, const std::vector<std::int64_t>& input_shape) {
+  at::Tensor latents = data::read_tensor(path, "latents");
+  std::vector<std::int64_t> row_shape(latents.sizes().begin() + std::min<std::int64_t>(1, latents.dim()),
+                                      latents.sizes().end());
+  if (latents.dim() < 1 || latents.size(0) < 1 || row_shape != input_shape) {
+    throw UserError(fmt::format("{}: latents are shaped [{}]; this model needs [N, {}]", path,
+                                fmt::join(latents.sizes(), ", "), fmt::join(input_shape, ", ")));
+  }
+  return latents.to(at::kFloat);
+}
+
 void run_sampling(SampleOptions options) {
-  if (options.count < 1) throw UserError(fmt::format("-n: the number of samples must be positive (got {})", options.count));
   options.checkpoint = resolve_checkpoint(options.checkpoint);
   const auto started = std::chrono::steady_clock::now();
   const evaluation::SamplerKind kind = evaluation::parse_sampler_kind(options.sampler);
@@ -47,6 +62,19 @@ void run_sampling(SampleOptions options) {
 
   const CheckpointModel loaded = load_checkpoint_model(options.checkpoint, options.weights);
   const Config& config = loaded.config;
+  const std::vector<std::int64_t> input_shape = loaded.bundle.model->input_shape();
+  at::Tensor latents;
+  if (!options.latents.empty()) {
+    latents = read_latents(options.latents, input_shape);
+    if (!options.count) options.count = latents.size(0);
+    if (*options.count != latents.size(0)) {
+      throw UserError(fmt::format("-n {} differs from the {} latents in {}", *options.count, latents.size(0),
+                                  options.latents));
+    }
+  }
+  if (!options.count) throw UserError("give -n N, the number of samples (or --latents FILE)");
+  const std::int64_t count = *options.count;
+  if (count < 1) throw UserError(fmt::format("-n: the number of samples must be positive (got {})", count));
   const auto communicator = make_job_communicator(distributed_settings_from(config));
   loaded.bundle.model->to(communicator->device());
 
@@ -54,17 +82,27 @@ void run_sampling(SampleOptions options) {
   const data::PixelRange range = sampling_model.range;
   const std::uint64_t seed = static_cast<std::uint64_t>(options.seed.value_or(config.integer("seed")));
   const at::TensorOptions compute = at::TensorOptions().dtype(at::kFloat).device(communicator->device());
-  const evaluation::BatchSampler sampler = evaluation::make_batch_sampler(kind, sampling, sampling_model, seed, compute);
+  evaluation::LatentSource from_latents;
+  if (latents.defined()) {
+    from_latents = [latents](const std::vector<std::int64_t>& indices) {
+      return latents.index_select(0, at::tensor(indices, at::kLong));
+    };
+  }
+  const evaluation::PreparedSampler sampler =
+      evaluation::make_batch_sampler(kind, sampling, sampling_model, {seed, compute, from_latents});
   if (communicator->rank() == 0) {
-    log::info("sampling {} images from {} (step {}, {} weights) with {} on {} rank(s), seed {}", options.count,
+    log::info("sampling {} images from {} (step {}, {} weights) with {} on {} rank(s), seed {}{}", count,
               options.checkpoint, loaded.state.step, options.weights, options.sampler, communicator->world_size(),
-              seed);
+              seed, latents.defined() ? ", from the latents in " + options.latents : "");
+    log::info("sampler {}: {}", options.sampler, sampler.describe());
   }
   const evaluation::GeneratedSamples generated =
-      evaluation::generate_samples(sampler, options.count, sampling.integer("sampler.batch_size"), loaded.bundle.model->input_shape(),
+      evaluation::generate_samples(sampler.draw, count, sampling.integer("sampler.batch_size"), input_shape,
                                    *communicator, "sample " + options.sampler);
   if (communicator->rank() != 0) return;
 
+  nlohmann::ordered_json used = nlohmann::ordered_json::object();
+  for (const auto& [key, value] : sampler.settings) used[key] = value;
   const std::map<std::string, std::string> attributes = {
       {"checkpoint", options.checkpoint},
       {"checkpoint_step", std::to_string(loaded.state.step)},
@@ -72,6 +110,8 @@ void run_sampling(SampleOptions options) {
       {"sampler", options.sampler},
       {"seed", std::to_string(seed)},
       {"sampler_config", sampling.to_yaml()},
+      {"sampler_settings", used.dump()},
+      {"latents", options.latents},
       {"model_config", loaded.state.config_yaml},
       {"mean_function_evaluations", fmt::format("{}", generated.mean_function_evaluations)}};
   evaluation::write_sample_file(options.out, generated.samples, range, options.with_float, attributes);
@@ -79,11 +119,12 @@ void run_sampling(SampleOptions options) {
     evaluation::write_sample_grid(options.grid, generated.samples, range, options.grid_count);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  log::info("wrote {} samples to {} (mean NFE {:.1f} per image, {:.1f} s)", options.count, options.out,
+  log::info("wrote {} samples to {} (mean NFE {:.1f} per image, {:.1f} s)", count, options.out,
             generated.mean_function_evaluations, seconds);
   const nlohmann::ordered_json summary = {{"out", options.out},
-                                          {"count", options.count},
+                                          {"count", count},
                                           {"sampler", options.sampler},
+                                          {"settings", used},
                                           {"seed", seed},
                                           {"mean_nfe", generated.mean_function_evaluations},
                                           {"seconds", seconds}};
@@ -98,7 +139,9 @@ void add_sample_command(CLI::App& app) {
   sample->add_option("--checkpoint", options->checkpoint, "checkpoint file (.h5), or a run directory (its latest)")->required();
   sample->add_option("--sampler", options->sampler, fmt::format("{}", fmt::join(evaluation::sampler_names(), " | ")))
       ->required();
-  sample->add_option("-n,--count", options->count, "number of samples")->required();
+  sample->add_option("-n,--count", options->count, "number of samples (default with --latents: one per latent)");
+  sample->add_option("--latents", options->latents,
+                     "start from these prior samples x_T: HDF5 dataset `latents`, float32 [N, ...] (SDE samplers)");
   sample->add_option("--out", options->out, "output HDF5 file (dataset format for images)")->required();
   sample->add_option("--grid", options->grid, "also write a PNG grid of the first samples");
   sample->add_option("--grid-count", options->grid_count, "images in the grid (default 64)");

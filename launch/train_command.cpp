@@ -100,6 +100,25 @@ void run_training(const TrainOptions& options) {
   const models::ModelBundle bundle = models::make_model_bundle(config);
   const auto& model = bundle.model;
   model->to(communicator->device());
+  if (model->parameter_count() == 0) {
+    // An exact model (analytic_gmm) has nothing to learn; its step-0 checkpoint
+    // lets sample, encode and evaluate check samplers against the exact score.
+    if (resume_from) throw UserError(model->name() + " has no parameters: there is no training to resume");
+    if (communicator->rank() == 0) {
+      std::filesystem::create_directories(workdir);
+      std::ofstream(workdir + "/config.yaml") << config.to_yaml();
+      trainer::Checkpoint checkpoint;
+      checkpoint.state.config_yaml = config.to_yaml();
+      checkpoint.state.model_name = model->name();
+      checkpoint.state.parameterisation = model->parameterisation();
+      checkpoint.state.global_batch = settings.global_batch;
+      checkpoint.state.world_size = communicator->world_size();
+      const std::string path = checkpoints.save(checkpoint);
+      log::info("{} has no parameters, so nothing to train: wrote its step-0 checkpoint {}", model->name(), path);
+    }
+    communicator->barrier();
+    return;
+  }
   const auto objective = trainer::make_objective(config, bundle.process);
 
   const std::int64_t world = communicator->world_size();

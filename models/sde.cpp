@@ -56,6 +56,23 @@ at::Tensor Sde::probability_flow_drift(const at::Tensor& x, const at::Tensor& t,
   return drift(x, t) - 0.5 * per_example_factor(diffusion_squared(as_double(t)), x) * score(x, t);
 }
 
+at::Tensor Sde::log_snr(const at::Tensor& t) const {
+  return 2.0 * (at::log(mean_coeff(t)) - at::log(marginal_std(t)));
+}
+
+at::Tensor Sde::time_of_log_snr(const at::Tensor& lambda) const {
+  // Each SDE here ties its drift and diffusion to its kernel, g² = dσ²/dt − 2fσ²
+  // with f = d log a/dt, so g²/σ² = −dλ/dt: the proposal's antiderivative F is
+  // −λ plus a constant, and F⁻¹ inverts λ in closed form (docs/conventions.md §1).
+  const at::Tensor T = at::full({1}, this->T(), at::kDouble);
+  const double offset = (proposal_antiderivative(T) + log_snr(T)).item<double>();
+  return proposal_antiderivative_inverse(offset - lambda.to(at::kDouble));
+}
+
+at::Tensor Sde::denoised_mean(const at::Tensor& x, const at::Tensor& t, const at::Tensor& score) const {
+  return (x + per_example_factor(marginal_variance(t), x) * score) / per_example_factor(mean_coeff(t), x);
+}
+
 DiscreteStep Sde::discretize_interval(const at::Tensor& x, const at::Tensor& t, double dt) const {
   return {drift(x, t) * dt, diffusion(as_double(t)) * std::sqrt(dt)};
 }

@@ -75,6 +75,18 @@ class Sde {
   virtual at::Tensor proposal_antiderivative(const at::Tensor& t) const = 0;
   virtual at::Tensor proposal_antiderivative_inverse(const at::Tensor& F) const = 0;
 
+  // The log signal-to-noise ratio λ(t) = log(a_t²/σ_t²) (float64), decreasing
+  // in t, and its inverse. The fast samplers (EDM, DPM-Solver++, DDIM) place
+  // their grids in λ or in σ/a = e^{−λ/2} and need t back for the network.
+  at::Tensor log_snr(const at::Tensor& t) const;
+  at::Tensor time_of_log_snr(const at::Tensor& lambda) const;
+  // Tweedie's E[x_0 | x_t] = (x + σ_t² s)/a_t from the score s at (x, t): the
+  // data prediction of the fast samplers and the denoising step.
+  at::Tensor denoised_mean(const at::Tensor& x, const at::Tensor& t, const at::Tensor& score) const;
+  // The ε score_sde samples down to for this SDE (docs/sampling.md): 1e-3, and
+  // 1e-5 for VE, whose σ(t) is nearly flat near 0.
+  virtual double reference_sampling_eps() const { return 1e-3; }
+
   // The discrete chain step at time t (SMLD for VE, DDPM for VP, Euler otherwise).
   virtual DiscreteStep discretize(const at::Tensor& x, const at::Tensor& t) const;
   // The forward step from t − dt to t for any step dt > 0 (samplers on their

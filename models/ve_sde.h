@@ -19,6 +19,7 @@ class VeSde final : public Sde {
   at::Tensor diffusion_squared(const at::Tensor& t) const override;
   at::Tensor drift_coeff(const at::Tensor& t) const override;
   double prior_std() const override { return sigma_max_; }
+  double reference_sampling_eps() const override { return 1e-5; }
   at::Tensor proposal_antiderivative(const at::Tensor& t) const override;
   at::Tensor proposal_antiderivative_inverse(const at::Tensor& F) const override;
   // SMLD: x_{i} = x_{i-1} + √(σ_i² − σ_{i−1}²) z, with σ_{−1} = 0.

@@ -1,7 +1,13 @@
 #include "common/random_stream.h"
 #include "common/user_error.h"
+#include "common/config.h"
 #include "evaluation/sampling/annealed_langevin.h"
+#include "evaluation/sampling/model_sampler.h"
+#include "evaluation/sampling/sampler_config.h"
+#include "models/alpha_stable_noise.h"
 #include "models/analytic_gmm.h"
+#include "models/diffusion_process.h"
+#include "models/generalized_normal_noise.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
@@ -76,6 +82,32 @@ TEST(AnnealedLangevin, ReproducesGaussianMomentsAfterDenoising) {
       annealed_langevin(model.as_function(), uniform_start(n, -5.0, 5.0), settings, 4, index_range(0, n));
   testing::expect_gaussian_moments(samples, mean, covariance, 5.0, "ALD");
   EXPECT_THROW(annealed_langevin(model.as_function(), samples, AldSettings{}, 4, index_range(0, n)), UserError);
+}
+
+// α = 2 stable noise at level σ is N(0, 2σ²): the model's batch sampler
+// denoises with 2σ_L², and a point mass comes back to the point. Generalised
+// normal noise has no Tweedie step: the default turns it off, asking is an error.
+TEST(AnnealedLangevin, DenoisingFollowsTheModelsNoiseFamily) {
+  const at::Tensor point = torch::tensor({{0.4, -0.3}}, at::kDouble);
+  AnalyticGmmModel model(GaussianMixture{at::ones({1}, at::kDouble), point, at::zeros({1, 2, 2}, at::kDouble)},
+                         std::sqrt(2.0));
+  const models::DiffusionProcess stable(at::tensor(geometric(2.0, 0.05, 8), at::kDouble),
+                                        std::make_shared<models::AlphaStableNoise>(2.0, false));
+  Config sampling = Config::defaults(sampler_schema());
+  sampling.set("sampler.ald.steps_per_level=20");
+  sampling.set("sampler.ald.epsilon=1e-4");
+  const SamplerRun run{3, at::kDouble, {}};
+  const PreparedSampler sampler = make_batch_sampler(SamplerKind::ald, sampling, {model, stable, data::PixelRange::symmetric}, run);
+  const at::Tensor x = sampler.draw(index_range(0, 50)).samples;
+  EXPECT_LT((x - point).abs().max().item<double>(), 1e-6);
+
+  const models::DiffusionProcess heavy(at::tensor(geometric(2.0, 0.05, 8), at::kDouble),
+                                       std::make_shared<models::GeneralizedNormalNoise>(1.5));
+  AnalyticGmmModel any(GaussianMixture{at::ones({1}, at::kDouble), point, at::eye(2, at::kDouble).unsqueeze(0)}, 1.0);
+  const PreparedSampler off = make_batch_sampler(SamplerKind::ald, sampling, {any, heavy, data::PixelRange::symmetric}, run);
+  EXPECT_NE(off.describe().find("denoise false (no Tweedie step"), std::string::npos) << off.describe();
+  sampling.set("sampler.denoise=true");
+  EXPECT_THROW(make_batch_sampler(SamplerKind::ald, sampling, {any, heavy, data::PixelRange::symmetric}, run), UserError);
 }
 
 TEST(AnnealedLangevin, ReproducesOneDimensionalGaussianMoments) {

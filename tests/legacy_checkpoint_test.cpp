@@ -41,7 +41,8 @@ TEST_P(LegacyCheckpoint, LoadsAndDrawsTheSamplesItsVersionDrew) {
 INSTANTIATE_TEST_SUITE_P(
     Commit448672e, LegacyCheckpoint,
     ::testing::Values(LegacyRun{"legacy_vp", "ode", "--set sampler.ode.method=euler --set sampler.ode.steps=10"},
-                      LegacyRun{"legacy_ve", "pc", "--set sampler.pc.steps=10"},
+                      LegacyRun{"legacy_ve", "ode",
+                                "--set sampler.ode.method=euler --set sampler.ode.steps=10 --set sampler.eps=0.001"},
                       LegacyRun{"legacy_ncsn", "ald", "--set sampler.ald.steps_per_level=5"},
                       LegacyRun{"legacy_dlpm", "dlpm", "--set sampler.dlpm.steps=10"}),
     [](const ::testing::TestParamInfo<LegacyRun>& info) { return std::string(info.param.name); });

@@ -5,6 +5,7 @@
 #include "models/analytic_gmm.h"
 #include "models/linear_beta_sde.h"
 #include "models/ve_sde.h"
+#include "sde_test_support.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
@@ -19,10 +20,7 @@ namespace {
 using models::AnalyticGmmModel;
 using models::GaussianMixture;
 
-std::vector<std::shared_ptr<const models::Sde>> all_sdes() {
-  return {std::make_shared<models::VpSde>(0.1, 20.0), std::make_shared<models::SubVpSde>(0.1, 20.0),
-          std::make_shared<models::VeSde>(0.01, 50.0)};
-}
+std::vector<std::shared_ptr<const models::Sde>> all_sdes() { return testing::all_sdes(50.0); }
 
 GaussianMixture gaussian(const at::Tensor& mean, const at::Tensor& covariance) {
   return {at::ones({1}, at::kDouble), mean.unsqueeze(0), covariance.unsqueeze(0)};
@@ -139,6 +137,22 @@ TEST(DsmBound, ExactScoreOfAPointMassLeavesOnlyTheClosedFormTerms) {
     const double a_eps = sde->mean_coeff(at::full({1}, eps, at::kDouble)).item<double>();
     EXPECT_NEAR(terms.jensen.item<double>(), -D * std::log(a_eps) - D / 2.0, 1e-6) << sde->name();
   }
+}
+
+// With a zero score the integrand is ½Z‖z‖², whatever the time: only the
+// kernel noise z can tell repeats apart, and each repeat must draw its own.
+TEST(DsmBound, RepeatsDrawTheirOwnKernelNoise) {
+  const auto sde = std::make_shared<models::VpSde>(0.1, 20.0);
+  const models::ScoreFunction zero = [](const at::Tensor& x, const at::Tensor&) { return at::zeros_like(x); };
+  const at::Tensor x = gaussian_points(4, 3);
+  DsmBoundSettings settings;
+  settings.time_samples = 1;
+  settings.network_dtype = at::kDouble;
+  const at::Tensor first = dsm_bound(*sde, zero, x, settings, 3, 0, first_indices(4)).integral;
+  const at::Tensor again = dsm_bound(*sde, zero, x, settings, 3, 0, first_indices(4)).integral;
+  const at::Tensor second = dsm_bound(*sde, zero, x, settings, 3, 1, first_indices(4)).integral;
+  EXPECT_TRUE(at::equal(first, again));
+  EXPECT_FALSE(at::allclose(first, second));
 }
 
 TEST(DsmBound, BoundsTheNegativeLogLikelihoodFromAbove) {

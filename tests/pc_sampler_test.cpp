@@ -4,6 +4,7 @@
 #include "models/analytic_gmm.h"
 #include "models/linear_beta_sde.h"
 #include "models/ve_sde.h"
+#include "sde_test_support.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
@@ -17,10 +18,7 @@ namespace {
 using models::AnalyticGmmModel;
 using models::GaussianMixture;
 
-std::vector<std::shared_ptr<const models::Sde>> all_sdes() {
-  return {std::make_shared<models::VeSde>(0.01, 20.0), std::make_shared<models::VpSde>(0.1, 20.0),
-          std::make_shared<models::SubVpSde>(0.1, 20.0)};
-}
+using testing::all_sdes;
 
 TEST(PcSampler, ReproducesTwoDimensionalGaussianMoments) {
   const at::Tensor mean = at::tensor({1.0, -2.0}, at::kDouble);

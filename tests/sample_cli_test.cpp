@@ -39,7 +39,8 @@ std::string ncsn_checkpoint() {
 TEST(SampleCli, OneRankAndTwoRanksWriteTheSameSamples) {
   const std::string checkpoint = vp_checkpoint();
   const std::string args = "sample --checkpoint " + checkpoint +
-                           " --sampler pc -n 10 --float --set sampler.pc.steps=20 --set sampler.batch_size=4 --out ";
+                           " --sampler pc -n 10 --float --set sampler.pc.steps=20 --set sampler.pc.corrector=langevin "
+                           "--set sampler.batch_size=4 --out ";
   const std::string one = temp_path("one_rank.h5"), two = temp_path("two_ranks.h5");
   const CliRun single = run_scorch(args + one, "OMP_NUM_THREADS=1");
   ASSERT_EQ(single.exit_code, 0) << single.err;
@@ -69,7 +70,8 @@ TEST(SampleCli, OneRankAndTwoRanksWriteTheSameSamples) {
 TEST(SampleCli, BatchSizeDoesNotChangeSamplesWithoutACorrector) {
   const std::string checkpoint = vp_checkpoint();
   const std::string args = "sample --checkpoint " + checkpoint +
-                           " --sampler pc -n 6 --float --set sampler.pc.steps=10 --set sampler.pc.corrector=none --out ";
+                           " --sampler pc -n 6 --float --set sampler.pc.steps=10 --set sampler.pc.predictor=reverse_diffusion "
+                           "--set sampler.pc.corrector=none --out ";
   const std::string small = temp_path("batch2.h5"), large = temp_path("batch6.h5");
   ASSERT_EQ(run_scorch(args + small + " --set sampler.batch_size=2").exit_code, 0);
   ASSERT_EQ(run_scorch(args + large + " --set sampler.batch_size=6").exit_code, 0);
@@ -112,6 +114,64 @@ TEST(SampleCli, AnnealedLangevinSamplesANoiseLevelModel) {
   EXPECT_DOUBLE_EQ(nlohmann::json::parse(run.out)["mean_nfe"].get<double>(), 21.0);
 }
 
+TEST(SampleCli, FastSamplersWriteTheSameSamplesOnOneAndTwoRanks) {
+  const std::string checkpoint = vp_checkpoint();
+  for (const std::string sampler : {"edm_heun", "edm_stochastic", "dpmpp_2m", "ddim"}) {
+    const std::string args = "sample --checkpoint " + checkpoint + " --sampler " + sampler +
+                             " -n 6 --float --set sampler.batch_size=4 --set sampler.edm.steps=4"
+                             " --set sampler.dpm_solver.steps=5 --set sampler.ddim.steps=5 --set sampler.ddim.eta=0.5"
+                             " --out ";
+    const std::string one = temp_path(sampler + "_one.h5"), two = temp_path(sampler + "_two.h5");
+    const CliRun single = run_scorch(args + one, "OMP_NUM_THREADS=1");
+    ASSERT_EQ(single.exit_code, 0) << single.err;
+    ASSERT_EQ(run_scorch(args + two, mpirun(2)).exit_code, 0) << sampler;
+    EXPECT_TRUE(at::equal(data::read_tensor(one, "/samples"), data::read_tensor(two, "/samples"))) << sampler;
+    // The settings used are printed and stored.
+    EXPECT_NE(single.err.find("sampler " + sampler + ": "), std::string::npos) << single.err;
+    const double nfe = sampler.rfind("edm", 0) == 0 ? 7.0 : 6.0;
+    EXPECT_DOUBLE_EQ(nlohmann::json::parse(single.out)["mean_nfe"].get<double>(), nfe) << sampler;
+  }
+}
+
+// The exact mixture score from the CLI: a step-0 checkpoint, then data →
+// latents → data through the probability-flow ODE.
+TEST(SampleCli, EncodeThenSampleFromTheLatentsReturnsTheData) {
+  const std::string config = temp_path("gmm.yaml"), workdir = temp_path("gmm_run");
+  testing::remove_tree(workdir);
+  std::ofstream(config) << "sde: {name: vp}\nobjective: {kind: sde}\n"
+                           "model: {name: analytic_gmm, input_shape: [2], gmm: {weights: [10, 1], "
+                           "means: [[1.5, 1.5], [-1.5, -1.5]], covariances: [0.2, 0.2]}}\n";
+  const CliRun train = run_scorch("train --config " + config + " --workdir " + workdir);
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  EXPECT_NE(train.err.find("nothing to train"), std::string::npos) << train.err;
+  const std::string checkpoint = workdir + "/checkpoints/checkpoint_00000000.h5";
+  const std::string data = temp_path("gmm_data.h5"), latents = temp_path("gmm_latents.h5"),
+                    back = temp_path("gmm_back.h5");
+  const std::string ode = " --set sampler.ode.rtol=1e-5 --set sampler.ode.atol=1e-5 --set sampler.denoise=false";
+  ASSERT_EQ(run_scorch("sample --checkpoint " + checkpoint + " --sampler ode -n 20 --out " + data + ode).exit_code, 0);
+  const CliRun encode = run_scorch("encode --checkpoint " + checkpoint + " --data " + data + " --out " + latents + ode);
+  ASSERT_EQ(encode.exit_code, 0) << encode.err;
+  const CliRun decode =
+      run_scorch("sample --checkpoint " + checkpoint + " --sampler ode --latents " + latents + " --out " + back + ode);
+  ASSERT_EQ(decode.exit_code, 0) << decode.err;
+  const at::Tensor original = data::read_tensor(data, "/samples"), returned = data::read_tensor(back, "/samples");
+  ASSERT_EQ(returned.sizes(), original.sizes());
+  EXPECT_LT((returned - original).abs().max().item<double>(), 1e-3);
+  // The encoded latents are the prior draws the first run started from: N(0, I) in scale.
+  const at::Tensor z = data::read_tensor(latents, "/latents");
+  EXPECT_LT(z.abs().max().item<double>(), 6.0);
+  // Latents of the wrong shape, or a count that disagrees, are one-line errors.
+  expect_one_line_error(run_scorch("sample --checkpoint " + checkpoint + " --sampler ode -n 3 --latents " + latents +
+                                   " --out " + temp_path("never.h5")),
+                        "differs");
+  expect_one_line_error(run_scorch("sample --checkpoint " + vp_checkpoint() + " --sampler ode --latents " + latents +
+                                   " --out " + temp_path("never.h5")),
+                        "latents are shaped");
+  // There is nothing to resume.
+  expect_one_line_error(run_scorch("train --config " + config + " --workdir " + workdir + " --resume auto"),
+                        "no parameters");
+}
+
 TEST(SampleCli, UnsuitableSamplersAndBadInputFailWithOneLine) {
   const std::string vp = vp_checkpoint();
   const std::string out = " -n 2 --out " + temp_path("never.h5");
@@ -120,6 +180,7 @@ TEST(SampleCli, UnsuitableSamplersAndBadInputFailWithOneLine) {
                         "time-conditioned");
   expect_one_line_error(run_scorch("sample --checkpoint " + vp + " --sampler dlpm" + out), "α-stable");
   expect_one_line_error(run_scorch("sample --checkpoint " + vp + " --sampler heun" + out), "unknown sampler");
+  expect_one_line_error(run_scorch("sample --checkpoint " + vp + " --sampler pc --out " + temp_path("none.h5")), "-n");
   expect_one_line_error(run_scorch("sample --checkpoint " + vp + " --sampler pc --set sampler.pc.stpes=3" + out),
                         "sampler.pc.steps");
   expect_one_line_error(run_scorch("sample --checkpoint " + temp_path("missing.h5") + " --sampler pc" + out),

@@ -37,6 +37,8 @@ void write_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
   data::TensorArchiveWriter writer(path);
   writer.write_group("model", checkpoint.model);
   writer.write_group("ema", checkpoint.ema);
+  // The group exists even without optimiser state (a parameter-free model's step-0 checkpoint).
+  writer.write_group("optimizer", {});
   for (const auto& [kind, tensors] : checkpoint.optimizer) writer.write_group("optimizer/" + kind, tensors);
   const CheckpointState& s = checkpoint.state;
   writer.write_text_attribute("kind", kKind);

@@ -48,7 +48,8 @@ DsmBoundTerms dsm_bound(const models::Sde& sde, const models::ScoreFunction& sco
     return at::rand({settings.time_samples}, g, at::kDouble);
   });  // [B, K]
   const at::Tensor times = sde.proposal_antiderivative_inverse(F_eps + uniforms * Z).clamp(eps, T);
-  NoiseStream kernel_noise(seed, RandomPurpose::bound_noise, indices, example_shape);
+  // Keyed by the repeat as the times are: repeats are independent estimates.
+  NoiseStream kernel_noise({seed, RandomPurpose::bound_noise, step}, indices, example_shape);
   at::Tensor squared_errors = at::zeros({batch}, at::kDouble);
   for (std::int64_t k = 0; k < settings.time_samples; ++k) {
     const at::Tensor t = times.select(1, k).contiguous();

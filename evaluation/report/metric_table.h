@@ -55,6 +55,7 @@ inline constexpr const char* bound_bpd = "bound_bpd";
 inline constexpr const char* bound_bpd_ci95 = "bound_bpd_ci95";
 inline constexpr const char* sample_nfe = "sample_nfe";  // score evaluations per sample
 inline constexpr const char* nll_nfe = "nll_nfe";        // drift evaluations per likelihood
+inline constexpr const char* sampler = "sampler";        // a checkpoint's sampler settings, as used
 }  // namespace report_key
 
 // Report columns that are costs, not metrics, shown after every metric column.

@@ -62,7 +62,10 @@ at::Tensor annealed_langevin(const models::ScoreFunction& score, const at::Tenso
       x = x + alpha * score(x, level) + std::sqrt(2.0 * alpha) * noise.next().to(x.options());
     }
   }
-  if (settings.denoise) x = x + smallest_level * smallest_level * score(x, at::full({batch}, smallest_level, at::kDouble));
+  if (settings.denoise) {
+    const double variance = settings.denoise_noise_std * smallest_level * settings.denoise_noise_std * smallest_level;
+    x = x + variance * score(x, at::full({batch}, smallest_level, at::kDouble));
+  }
   return x;
 }
 

@@ -2,7 +2,8 @@
 // Annealed Langevin dynamics for noise-level conditioned models (NCSN,
 // thesis ch. 5–6, docs/conventions.md §2): for each σ_i from largest to smallest,
 // T steps of x ← x + α_i s(x, σ_i) + √(2α_i) z with α_i = ε σ_i²/σ_L², then the
-// Tweedie denoising step x + σ_L² s(x, σ_L). Each image's noise comes from its
+// Tweedie denoising step x + c²σ_L² s(x, σ_L), where the model's standard
+// noise is N(0, c² I) (c = 1 Gaussian, √2 for α = 2 stable noise). Each image's noise comes from its
 // own stream keyed by (seed, image index), so samples do not depend on batching.
 #include "models/score_function.h"
 
@@ -18,6 +19,8 @@ struct AldSettings {
   std::int64_t steps_per_level = 100;
   double epsilon = 2e-5;
   bool denoise = true;
+  // c above. Other noise families have no Tweedie step: callers switch denoising off for them.
+  double denoise_noise_std = 1.0;
   // Shape β of the Langevin noise z: 2 is Gaussian; otherwise generalised
   // normal (heavy-tailed DSM, β > ½), scaled to unit variance so that ε keeps
   // its meaning. Langevin with non-Gaussian z is not exact for any ε; it is the

@@ -23,30 +23,33 @@ class ScoreModel;
 
 namespace scorch::evaluation {
 
-// A trained model with its diffusion process and the pixel range of its data
-// (where ALD starts, and how samples become pixels). Both must outlive it.
+// A trained model with its diffusion process, the pixel range of its data
+// (where ALD starts, and how samples become pixels) and the smallest time it
+// was trained on (objective.eps; SDE samplers never stop below it). The model
+// and process must outlive it.
 struct SamplingModel {
   models::ScoreModel& model;
   const models::DiffusionProcess& process;
   data::PixelRange range;
+  double trained_eps = 0.0;
 };
 
-// The samplers of the sampler table: `sampling` holds the sampler.* keys, and
-// computation runs with `options` (dtype, device). Each assumes the model suits it.
-BatchSampler pc_batch_sampler(const Config& sampling, const SamplingModel& model, std::uint64_t seed,
-                              const at::TensorOptions& options);
-BatchSampler ode_batch_sampler(const Config& sampling, const SamplingModel& model, std::uint64_t seed,
-                               const at::TensorOptions& options);
-BatchSampler ald_batch_sampler(const Config& sampling, const SamplingModel& model, std::uint64_t seed,
-                               const at::TensorOptions& options);
-BatchSampler dlpm_batch_sampler(const Config& sampling, const SamplingModel& model, std::uint64_t seed,
-                                const at::TensorOptions& options);
-BatchSampler dlim_batch_sampler(const Config& sampling, const SamplingModel& model, std::uint64_t seed,
-                                const at::TensorOptions& options);
+// The samplers of the sampler table: `sampling` holds the sampler.* keys. Each
+// assumes the model suits it.
+PreparedSampler pc_batch_sampler(const Config& sampling, const SamplingModel& model, const SamplerRun& run);
+PreparedSampler ode_batch_sampler(const Config& sampling, const SamplingModel& model, const SamplerRun& run);
+PreparedSampler edm_heun_batch_sampler(const Config& sampling, const SamplingModel& model, const SamplerRun& run);
+PreparedSampler edm_stochastic_batch_sampler(const Config& sampling, const SamplingModel& model, const SamplerRun& run);
+PreparedSampler dpm_solver_batch_sampler(const Config& sampling, const SamplingModel& model, const SamplerRun& run);
+PreparedSampler ddim_batch_sampler(const Config& sampling, const SamplingModel& model, const SamplerRun& run);
+PreparedSampler ald_batch_sampler(const Config& sampling, const SamplingModel& model, const SamplerRun& run);
+PreparedSampler dlpm_batch_sampler(const Config& sampling, const SamplingModel& model, const SamplerRun& run);
+PreparedSampler dlim_batch_sampler(const Config& sampling, const SamplingModel& model, const SamplerRun& run);
 
-// The table's sampler `kind`, after refusing a model it does not suit (UserError
-// naming the samplers that do). `sampling` holds the sampler.* keys.
-BatchSampler make_batch_sampler(SamplerKind kind, const Config& sampling, const SamplingModel& model, std::uint64_t seed,
-                                const at::TensorOptions& options);
+// The table's sampler `kind`, after refusing a model it does not suit, or
+// latents for a sampler that does not start from the prior (UserErrors naming
+// what would do). `sampling` holds the sampler.* keys.
+PreparedSampler make_batch_sampler(SamplerKind kind, const Config& sampling, const SamplingModel& model,
+                                   const SamplerRun& run);
 
 }  // namespace scorch::evaluation

@@ -32,6 +32,10 @@ struct OdeSamples {
   at::Tensor nfe;  // float64 [B]: score evaluations per image, the denoising step included
 };
 
+// From the prior draws x_T [B, ...] (prior_latents.h), in x_T's dtype and on its device.
+OdeSamples ode_sample(const models::Sde& sde, const models::ScoreFunction& score, const OdeSamplerSettings& settings,
+                      const at::Tensor& x_T);
+// The same from the images' own prior draws.
 OdeSamples ode_sample(const models::Sde& sde, const models::ScoreFunction& score, const OdeSamplerSettings& settings,
                       const std::vector<std::int64_t>& example_shape, std::uint64_t seed,
                       const std::vector<std::int64_t>& image_indices, const at::TensorOptions& options);

@@ -1,13 +1,16 @@
 #pragma once
 // Predictor–corrector sampling of the reverse-time SDE (Song et al. 2021,
-// docs/conventions.md §2): on the grid t = linspace(T, ε, N), each step applies the
-// corrector, then the predictor; the result is the noise-free mean of the
-// last predictor step unless denoising is switched off. Every image's noise
-// comes from its own stream keyed by (seed, image index). Without a corrector
-// samples do not depend on how images are batched; the Langevin corrector's
-// step size uses batch means of ‖z‖ and ‖s‖ (as the reference), so with it a
-// sample depends on the images batched with it: callers batch images in fixed
-// index ranges to keep results independent of the world size.
+// docs/conventions.md §2, docs/sampling.md): on the grid t = linspace(T, ε, N)
+// with spacing h = (T − ε)/(N − 1), each point applies the corrector, then the
+// predictor step to the next point; the last predictor step goes from ε to
+// the data (t = 0, σ = 0), as score_sde's chains do at their first index. The
+// result is that step's noise-free mean unless denoising is switched off.
+// Every image's noise comes from its own stream keyed by (seed, image index).
+// Without a corrector samples do not depend on how images are batched; the
+// Langevin corrector's step size uses batch means of ‖z‖ and ‖s‖ (as the
+// reference), so with it a sample depends on the images batched with it:
+// callers batch images in fixed index ranges to keep results independent of
+// the world size.
 #include "models/score_function.h"
 
 #include <ATen/core/Tensor.h>
@@ -42,8 +45,17 @@ struct PcSettings {
   bool denoise = true;
 };
 
-// Samples [B, ...example_shape] for the images with these global indices,
-// computed with `options` (float64 on the CPU unless they say otherwise).
+// The reference's choice for the SDE (score_sde's configs): reverse diffusion
+// with the Langevin corrector for VE, Euler–Maruyama without a corrector for
+// VP and subVP.
+Predictor reference_predictor(const models::Sde& sde);
+Corrector reference_corrector(const models::Sde& sde);
+
+// Samples from the prior draws x_T [B, ...] (prior_latents.h) of the images
+// with these global indices, computed in x_T's dtype and on its device.
+at::Tensor pc_sample(const models::Sde& sde, const models::ScoreFunction& score, const PcSettings& settings,
+                     const at::Tensor& x_T, std::uint64_t seed, const std::vector<std::int64_t>& image_indices);
+// The same from the images' own prior draws, computed with `options`.
 at::Tensor pc_sample(const models::Sde& sde, const models::ScoreFunction& score, const PcSettings& settings,
                      const std::vector<std::int64_t>& example_shape, std::uint64_t seed,
                      const std::vector<std::int64_t>& image_indices, const at::TensorOptions& options = at::kDouble);

@@ -1,6 +1,12 @@
 #include "evaluation/sampling/sampler_config.h"
 
 #include "common/config.h"
+#include "common/user_error.h"
+#include "models/sde.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
 
 namespace scorch::evaluation {
 
@@ -11,17 +17,28 @@ void declare_sampler_config(ConfigSchema& schema) {
   const OdeSamplerSettings ode;
   const AldSettings ald;
   const LevySamplerSettings levy;
+  const EdmSettings edm, churn = edm_stochastic_defaults();
+  const DpmSolverSettings dpm;
+  const DdimSettings ddim;
   schema.add({"sampler.batch_size", T::integer, "64",
               "images per batch; batches are fixed index ranges, so results do not depend on the world size", {}, 1.0});
-  schema.add({"sampler.eps", T::number, config_default(pc.eps), "pc, ode: the diffusion time sampling stops at", {},
-              0.0, true});
+  schema.add({"sampler.eps", T::number, "0",
+              "pc, ode, edm_*, dpmpp_2m, ddim: the diffusion time sampling stops at; 0: score_sde's for the SDE "
+              "(1e-5 for VE, 1e-3 for VP and subVP), never below the model's objective.eps",
+              {}, 0.0});
   schema.add({"sampler.denoise", T::boolean, config_default_boolean(pc.denoise),
-              "pc: return the last predictor step's mean; ode: Tweedie step (x + σ_ε² s)/a_ε at eps; ald: "
-              "x + σ_L² s at the smallest level"});
-  schema.add({"sampler.pc.predictor", T::choice, to_string(pc.predictor), "pc predictor", predictor_names()});
-  schema.add({"sampler.pc.corrector", T::choice, to_string(pc.corrector), "pc corrector", corrector_names()});
-  schema.add({"sampler.pc.steps", T::integer, config_default_integer(pc.steps), "pc: grid points t = linspace(T, eps, N)",
-              {}, 1.0});
+              "pc: return the last predictor step's mean; ode, dpmpp_2m, ddim: Tweedie step (x + σ_ε² s)/a_ε at eps; "
+              "ald: x + c²σ_L² s at the smallest level (Gaussian-like noise only)"});
+  std::vector<std::string> predictors = predictor_names(), correctors = corrector_names();
+  predictors.insert(predictors.begin(), kAutomatic);
+  correctors.insert(correctors.begin(), kAutomatic);
+  schema.add({"sampler.pc.predictor", T::choice, kAutomatic,
+              "pc predictor; auto: reverse_diffusion for VE, euler_maruyama for VP and subVP (score_sde's configs)",
+              predictors});
+  schema.add({"sampler.pc.corrector", T::choice, kAutomatic,
+              "pc corrector; auto: langevin for VE, none for VP and subVP (score_sde's configs)", correctors});
+  schema.add({"sampler.pc.steps", T::integer, config_default_integer(pc.steps),
+              "pc: grid points t = linspace(T, eps, N), then a last step to the data", {}, 1.0});
   schema.add({"sampler.pc.corrector_steps", T::integer, config_default_integer(pc.corrector_steps),
               "pc: corrector steps per grid point", {}, 1.0});
   schema.add({"sampler.pc.snr", T::number, config_default(pc.snr), "pc: Langevin corrector signal-to-noise ratio r", {},
@@ -34,6 +51,23 @@ void declare_sampler_config(ConfigSchema& schema) {
               true});
   schema.add({"sampler.ode.steps", T::integer, config_default_integer(ode.ode.steps), "ode (euler, heun): steps", {},
               1.0});
+  schema.add({"sampler.edm.steps", T::integer, config_default_integer(edm.steps),
+              "edm_heun, edm_stochastic: grid points N of the ρ-spaced σ grid (2N − 1 network calls)", {}, 1.0});
+  schema.add({"sampler.edm.rho", T::number, config_default(edm.rho), "edm_heun, edm_stochastic: grid exponent ρ", {},
+              0.0, true});
+  schema.add({"sampler.edm.churn", T::number, config_default(churn.churn), "edm_stochastic: S_churn", {}, 0.0});
+  schema.add({"sampler.edm.s_min", T::number, config_default(churn.s_min),
+              "edm_stochastic: S_min, the smallest σ/a that gets fresh noise", {}, 0.0});
+  schema.add({"sampler.edm.s_max", T::number, config_default(churn.s_max),
+              "edm_stochastic: S_max, the largest σ/a that gets fresh noise", {}, 0.0});
+  schema.add({"sampler.edm.s_noise", T::number, config_default(churn.s_noise),
+              "edm_stochastic: S_noise, the scale of the fresh noise", {}, 0.0});
+  schema.add({"sampler.dpm_solver.steps", T::integer, config_default_integer(dpm.steps),
+              "dpmpp_2m: steps, uniform in log-SNR (one network call each, plus the denoising step)", {}, 1.0});
+  schema.add({"sampler.ddim.steps", T::integer, config_default_integer(ddim.steps),
+              "ddim: steps, uniform in t (one network call each, plus the denoising step)", {}, 1.0});
+  schema.add({"sampler.ddim.eta", T::number, config_default(ddim.eta),
+              "ddim: η, the share of the DDPM posterior noise (0 deterministic, 1 ancestral)", {}, 0.0});
   schema.add({"sampler.ald.steps_per_level", T::integer, config_default_integer(ald.steps_per_level),
               "ald: Langevin steps T per noise level", {}, 1.0});
   schema.add({"sampler.ald.epsilon", T::number, config_default(ald.epsilon),
@@ -59,20 +93,57 @@ const ConfigSchema& sampler_schema() {
   return schema;
 }
 
-PcSettings pc_settings_from(const Config& config) {
+double sampling_eps_from(const Config& config, const models::Sde& sde, double trained_eps) {
+  const double eps = config.number("sampler.eps");
+  if (eps == 0.0) return std::max(sde.reference_sampling_eps(), trained_eps);
+  if (eps < trained_eps) {
+    throw UserError(fmt::format("sampler.eps {} lies below the smallest time this model was trained on "
+                                "(objective.eps = {}); use sampler.eps >= {}, or 0 for the default",
+                                eps, trained_eps, trained_eps));
+  }
+  return eps;
+}
+
+PcSettings pc_settings_from(const Config& config, const models::Sde& sde, double trained_eps) {
   PcSettings settings;
-  settings.predictor = parse_predictor(config.string("sampler.pc.predictor"));
-  settings.corrector = parse_corrector(config.string("sampler.pc.corrector"));
+  const std::string& predictor = config.string("sampler.pc.predictor");
+  const std::string& corrector = config.string("sampler.pc.corrector");
+  settings.predictor = predictor == kAutomatic ? reference_predictor(sde) : parse_predictor(predictor);
+  settings.corrector = corrector == kAutomatic ? reference_corrector(sde) : parse_corrector(corrector);
   settings.steps = config.integer("sampler.pc.steps");
   settings.corrector_steps = config.integer("sampler.pc.corrector_steps");
   settings.snr = config.number("sampler.pc.snr");
-  settings.eps = config.number("sampler.eps");
+  settings.eps = sampling_eps_from(config, sde, trained_eps);
   settings.denoise = config.boolean("sampler.denoise");
   return settings;
 }
 
-OdeSamplerSettings ode_sampler_settings_from(const Config& config) {
-  return {ode_settings_from(config), config.number("sampler.eps"), config.boolean("sampler.denoise")};
+OdeSamplerSettings ode_sampler_settings_from(const Config& config, const models::Sde& sde, double trained_eps) {
+  return {ode_settings_from(config), sampling_eps_from(config, sde, trained_eps), config.boolean("sampler.denoise")};
+}
+
+EdmSettings edm_settings_from(const Config& config, const models::Sde& sde, double trained_eps, bool stochastic) {
+  EdmSettings settings;
+  settings.steps = config.integer("sampler.edm.steps");
+  settings.rho = config.number("sampler.edm.rho");
+  settings.eps = sampling_eps_from(config, sde, trained_eps);
+  if (stochastic) {
+    settings.churn = config.number("sampler.edm.churn");
+    settings.s_min = config.number("sampler.edm.s_min");
+    settings.s_max = config.number("sampler.edm.s_max");
+    settings.s_noise = config.number("sampler.edm.s_noise");
+  }
+  return settings;
+}
+
+DpmSolverSettings dpm_solver_settings_from(const Config& config, const models::Sde& sde, double trained_eps) {
+  return {config.integer("sampler.dpm_solver.steps"), sampling_eps_from(config, sde, trained_eps),
+          config.boolean("sampler.denoise")};
+}
+
+DdimSettings ddim_settings_from(const Config& config, const models::Sde& sde, double trained_eps) {
+  return {config.integer("sampler.ddim.steps"), config.number("sampler.ddim.eta"),
+          sampling_eps_from(config, sde, trained_eps), config.boolean("sampler.denoise")};
 }
 
 OdeSettings ode_settings_from(const Config& config) {

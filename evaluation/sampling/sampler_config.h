@@ -3,6 +3,9 @@
 // --set) and the evaluation stage's config, and the settings they give.
 #include "common/config_fwd.h"
 #include "evaluation/sampling/annealed_langevin.h"
+#include "evaluation/sampling/ddim_sampler.h"
+#include "evaluation/sampling/dpm_solver.h"
+#include "evaluation/sampling/edm_sampler.h"
 #include "evaluation/sampling/levy_sampler.h"
 #include "evaluation/sampling/ode_sampler.h"
 #include "evaluation/sampling/ode_solver.h"
@@ -14,10 +17,24 @@ void declare_sampler_config(ConfigSchema& schema);
 // The schema with only the sampler.* keys.
 const ConfigSchema& sampler_schema();
 
-PcSettings pc_settings_from(const Config& config);
+// The value of the keys whose default is "auto": it stands for the
+// reference's choice for the model's process.
+inline constexpr const char* kAutomatic = "auto";
+
+// sampler.eps, or with 0 (the default) the SDE's reference ε, raised to
+// `trained_eps`, the smallest time the model was trained on (objective.eps);
+// an explicit value below it is a UserError.
+double sampling_eps_from(const Config& config, const models::Sde& sde, double trained_eps);
+
+// The settings of each SDE sampler for this SDE and model, "auto" and eps resolved.
+PcSettings pc_settings_from(const Config& config, const models::Sde& sde, double trained_eps);
 OdeSettings ode_settings_from(const Config& config);
 // The ODE solver settings with sampler.eps and sampler.denoise.
-OdeSamplerSettings ode_sampler_settings_from(const Config& config);
+OdeSamplerSettings ode_sampler_settings_from(const Config& config, const models::Sde& sde, double trained_eps);
+// `stochastic`: EDM's Algorithm 2 with the sampler.edm.churn settings, else Algorithm 1.
+EdmSettings edm_settings_from(const Config& config, const models::Sde& sde, double trained_eps, bool stochastic);
+DpmSolverSettings dpm_solver_settings_from(const Config& config, const models::Sde& sde, double trained_eps);
+DdimSettings ddim_settings_from(const Config& config, const models::Sde& sde, double trained_eps);
 // `sigmas` is the model's noise ladder, largest first.
 AldSettings ald_settings_from(const Config& config, std::vector<double> sigmas);
 // The chain of the trained model (α, isotropy, and its length unless sampler.dlpm.steps sets one).
