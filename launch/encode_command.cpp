@@ -70,6 +70,8 @@ void run_encoding(EncodeOptions options) {
   if (options.count > 0) x = x.slice(0, 0, std::min(options.count, x.size(0)));
   const evaluation::OdeSamplerSettings settings =
       evaluation::ode_sampler_settings_from(sampling, *sde, model.trained_eps);
+  // Every rank fails here, before any of them waits in the gather.
+  if (!(settings.eps < sde->T())) throw UserError("sampler.eps must lie below the SDE's T");
 
   const auto communicator = make_job_communicator(distributed_settings_from(loaded.config));
   loaded.bundle.model->to(communicator->device());
@@ -84,10 +86,11 @@ void run_encoding(EncodeOptions options) {
     return evaluation::SampleBatch{latents.x, latents.nfe};
   };
   if (communicator->rank() == 0) {
-    log::info("encoding {} examples of {} with {} (step {}) by the probability-flow ODE from t = {} to T = {} ({}, "
-              "rtol {}, atol {})",
-              x.size(0), options.data, options.checkpoint, loaded.state.step, settings.eps, sde->T(),
-              to_string(settings.ode.method), settings.ode.rtol, settings.ode.atol);
+    const std::string solver = settings.ode.method == evaluation::OdeMethod::rk45
+                                   ? fmt::format("rk45, rtol {}, atol {}", settings.ode.rtol, settings.ode.atol)
+                                   : fmt::format("{}, {} steps", to_string(settings.ode.method), settings.ode.steps);
+    log::info("encoding {} examples of {} with {} (step {}) by the probability-flow ODE from t = {} to T = {} ({})",
+              x.size(0), options.data, options.checkpoint, loaded.state.step, settings.eps, sde->T(), solver);
   }
   const evaluation::GeneratedSamples latents = evaluation::generate_samples(
       encode, x.size(0), sampling.integer("sampler.batch_size"), input_shape, *communicator, "encode");

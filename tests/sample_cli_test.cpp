@@ -4,7 +4,10 @@
 #include "data/dataset_file.h"
 #include "data/pixel_range.h"
 #include "data/tensor_archive.h"
+#include "common/random_stream.h"
 #include "data_test_support.h"
+#include "evaluation/sampling/prior_latents.h"
+#include "models/linear_beta_sde.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -128,6 +131,9 @@ TEST(SampleCli, FastSamplersWriteTheSameSamplesOnOneAndTwoRanks) {
     EXPECT_TRUE(at::equal(data::read_tensor(one, "/samples"), data::read_tensor(two, "/samples"))) << sampler;
     // The settings used are printed and stored.
     EXPECT_NE(single.err.find("sampler " + sampler + ": "), std::string::npos) << single.err;
+    const auto stored = nlohmann::json::parse(data::read_root_text_attribute(one, "sampler_settings"));
+    EXPECT_EQ(stored, nlohmann::json::parse(single.out)["settings"]) << sampler;
+    EXPECT_TRUE(stored.contains("eps")) << stored.dump();
     const double nfe = sampler.rfind("edm", 0) == 0 ? 7.0 : 6.0;
     EXPECT_DOUBLE_EQ(nlohmann::json::parse(single.out)["mean_nfe"].get<double>(), nfe) << sampler;
   }
@@ -157,9 +163,11 @@ TEST(SampleCli, EncodeThenSampleFromTheLatentsReturnsTheData) {
   const at::Tensor original = data::read_tensor(data, "/samples"), returned = data::read_tensor(back, "/samples");
   ASSERT_EQ(returned.sizes(), original.sizes());
   EXPECT_LT((returned - original).abs().max().item<double>(), 1e-3);
-  // The encoded latents are the prior draws the first run started from: N(0, I) in scale.
-  const at::Tensor z = data::read_tensor(latents, "/latents");
-  EXPECT_LT(z.abs().max().item<double>(), 6.0);
+  // The encoded latents are the prior draws the first run started from (seed 0, images 0…19).
+  const at::Tensor z = data::read_tensor(latents, "/latents").to(at::kDouble);
+  const at::Tensor drawn =
+      evaluation::prior_latents(models::VpSde(0.1, 20.0), {2}, 0, index_range(0, 20), at::kDouble);
+  EXPECT_LT((z - drawn).abs().max().item<double>(), 1e-2);
   // Latents of the wrong shape, or a count that disagrees, are one-line errors.
   expect_one_line_error(run_scorch("sample --checkpoint " + checkpoint + " --sampler ode -n 3 --latents " + latents +
                                    " --out " + temp_path("never.h5")),

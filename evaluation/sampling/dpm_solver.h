@@ -1,7 +1,7 @@
 #pragma once
 // DPM-Solver++(2M) (Lu et al. 2022, Algorithm 2; docs/sampling.md): the
 // multistep second-order solver of the probability-flow ODE in its
-// data-prediction form, on a grid uniform in λ = log(a_t/σ_t)² from T to ε.
+// data-prediction form, on a grid uniform in λ = log(a_t²/σ_t²) from T to ε.
 // With h_i = (λ_i − λ_{i−1})/2 (the step in log(a/σ)) and the data
 // predictions m_i = E[x_0 | x_{t_i}]:
 //   x_i = (σ_i/σ_{i−1}) x_{i−1} − a_i (e^{−h_i} − 1) D_i,

@@ -52,7 +52,9 @@ at::Tensor edm_noise_ratio_grid(const models::Sde& sde, const EdmSettings& setti
   return at::tensor(grid, at::kDouble);
 }
 
-std::int64_t edm_function_evaluations(const EdmSettings& settings) { return 2 * settings.steps - 1; }
+std::int64_t edm_function_evaluations(const EdmSettings& settings) {
+  return 2 * settings.steps - (settings.denoise ? 1 : 2);
+}
 
 at::Tensor edm_sample(const models::Sde& sde, const models::ScoreFunction& score, const EdmSettings& settings,
                       const at::Tensor& x_T, std::uint64_t seed, const std::vector<std::int64_t>& image_indices) {
@@ -69,11 +71,13 @@ at::Tensor edm_sample(const models::Sde& sde, const models::ScoreFunction& score
   };
   const double gamma = std::min(settings.churn / static_cast<double>(settings.steps), std::sqrt(2.0) - 1.0);
   at::Tensor x_hat = x_T / schedule_point(sde, sde.T()).a;
-  for (std::int64_t i = 0; i < settings.steps; ++i) {
+  const double highest = grid.front();
+  const std::int64_t steps = settings.denoise ? settings.steps : settings.steps - 1;
+  for (std::int64_t i = 0; i < steps; ++i) {
     double ratio = grid[static_cast<std::size_t>(i)];
     const double next = grid[static_cast<std::size_t>(i) + 1];
-    if (gamma > 0.0 && ratio >= settings.s_min && ratio <= settings.s_max) {
-      const double raised = ratio * (1.0 + gamma);
+    if (gamma > 0.0 && ratio >= settings.s_min && ratio <= settings.s_max && ratio < highest) {
+      const double raised = std::min(ratio * (1.0 + gamma), highest);
       x_hat = x_hat + std::sqrt(raised * raised - ratio * ratio) * settings.s_noise * noise.next().to(x_T.options());
       ratio = raised;
     }
@@ -87,6 +91,7 @@ at::Tensor edm_sample(const models::Sde& sde, const models::ScoreFunction& score
     }
     x_hat = x_next;
   }
+  if (!settings.denoise) return x_hat * schedule_point(sde, settings.eps).a;
   return x_hat;
 }
 

@@ -9,7 +9,11 @@
 // network calls per image. With churn > 0 (Algorithm 2), each step whose σ̂_i
 // lies in [s_min, s_max] first raises the noise to σ̂_i(1 + γ),
 // γ = min(churn/N, √2 − 1), with fresh noise scaled by s_noise; that noise
-// comes from each image's sampler stream after its prior draw.
+// comes from each image's sampler stream after its prior draw. The raised
+// noise is capped at σ̂(T), so the network is never asked about times beyond
+// its training range (EDM's own σ_max = 80 lies above its S_max; score_sde's
+// VE σ_max = 50 does not). Without denoising the sampler stops at σ̂(ε) and
+// returns x = a_ε x̂ (2N − 2 calls).
 #include "models/score_function.h"
 
 #include <ATen/core/Tensor.h>
@@ -32,6 +36,7 @@ struct EdmSettings {
   double s_min = 0.0;
   double s_max = std::numeric_limits<double>::infinity();
   double s_noise = 1.0;
+  bool denoise = true;  // the last step to σ̂ = 0
 };
 
 // EDM's stochastic settings: its ImageNet-64 values (Table 5).
@@ -39,7 +44,7 @@ EdmSettings edm_stochastic_defaults();
 
 // The noise ratios σ̂_0 > … > σ̂_{N−1} > σ̂_N = 0 (float64 [N + 1]).
 at::Tensor edm_noise_ratio_grid(const models::Sde& sde, const EdmSettings& settings);
-// Network calls per image: 2N − 1.
+// Network calls per image: 2N − 1, or 2N − 2 without denoising.
 std::int64_t edm_function_evaluations(const EdmSettings& settings);
 
 // Samples from the prior draws x_T [B, ...], in x_T's dtype and on its device.

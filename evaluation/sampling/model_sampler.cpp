@@ -65,9 +65,9 @@ void require_suitable(SamplerKind kind, const SamplingModel& model, const Sample
 }
 
 // Where an SDE sampler starts: the given latents, or each image's prior draw.
-at::Tensor sde_start(const SamplingModel& model, const SamplerRun& run, const std::vector<std::int64_t>& indices) {
-  const std::vector<std::int64_t> shape = model.model.input_shape();
-  if (!run.latents) return prior_latents(*model.process.sde(), shape, run.seed, indices, run.options);
+at::Tensor sde_start(const models::Sde& sde, const std::vector<std::int64_t>& shape, const SamplerRun& run,
+                     const std::vector<std::int64_t>& indices) {
+  if (!run.latents) return prior_latents(sde, shape, run.seed, indices, run.options);
   at::Tensor latents = run.latents(indices);
   std::vector<std::int64_t> expected = shape;
   expected.insert(expected.begin(), static_cast<std::int64_t>(indices.size()));
@@ -79,12 +79,15 @@ at::Tensor sde_start(const SamplingModel& model, const SamplerRun& run, const st
 }
 
 // An SDE sampler `draw(score, x_T, indices)` that counts its network calls.
+// It holds the SDE and the network, not the SamplingModel view.
 template <typename Draw>
 BatchSampler counted_sde_sampler(const SamplingModel& model, const SamplerRun& run, Draw draw) {
   const CountedScore score{&model.model};
+  const std::shared_ptr<const models::Sde> sde = model.process.shared_sde();
+  const std::vector<std::int64_t> shape = model.model.input_shape();
   return [=](const std::vector<std::int64_t>& indices) {
     *score.calls = 0;
-    at::Tensor x = draw(score, sde_start(model, run, indices), indices);
+    at::Tensor x = draw(score, sde_start(*sde, shape, run, indices), indices);
     return SampleBatch{x, per_image(static_cast<double>(*score.calls), x.size(0))};
   };
 }
@@ -111,6 +114,7 @@ std::pair<double, double> ald_start_interval(const Config& sampling, data::Pixel
 PreparedSampler pc_batch_sampler(const Config& sampling, const SamplingModel& model, const SamplerRun& run) {
   const auto sde = model.process.shared_sde();
   const PcSettings settings = pc_settings_from(sampling, *sde, model.trained_eps);
+  check_pc_settings(*sde, settings);  // on every rank, before any waits in the gather
   Settings used = {{"predictor", to_string(settings.predictor)},
                    {"corrector", to_string(settings.corrector)},
                    {"steps", text(settings.steps)}};
@@ -140,12 +144,13 @@ PreparedSampler ode_batch_sampler(const Config& sampling, const SamplingModel& m
     used.emplace_back("steps", text(settings.ode.steps));
   }
   models::ScoreModel* network = &model.model;
+  const std::vector<std::int64_t> shape = model.model.input_shape();
   BatchSampler draw = [=](const std::vector<std::int64_t>& indices) {
     const models::ScoreFunction score = [network](const at::Tensor& x, const at::Tensor& t) {
       return network->score(x, t.to(x.device()));
     };
     // RK45 counts each image's own evaluations (adaptive steps differ per image).
-    const OdeSamples samples = ode_sample(*sde, score, settings, sde_start(model, run, indices));
+    const OdeSamples samples = ode_sample(*sde, score, settings, sde_start(*sde, shape, run, indices));
     return SampleBatch{samples.x, samples.nfe};
   };
   return {draw, joined(used, eps_and_denoise(settings.eps, settings.denoise))};
@@ -158,7 +163,10 @@ PreparedSampler edm_batch_sampler(const Config& sampling, const SamplingModel& m
   const auto sde = model.process.shared_sde();
   const EdmSettings settings = edm_settings_from(sampling, *sde, model.trained_eps, stochastic);
   edm_noise_ratio_grid(*sde, settings);  // checks the settings on every rank before sampling
-  Settings used = {{"steps", text(settings.steps)}, {"rho", text(settings.rho)}, {"eps", text(settings.eps)}};
+  Settings used = {{"steps", text(settings.steps)},
+                   {"rho", text(settings.rho)},
+                   {"eps", text(settings.eps)},
+                   {"denoise", text(settings.denoise)}};
   if (stochastic) {
     used.emplace_back("churn", text(settings.churn));
     used.emplace_back("s_min", text(settings.s_min));

@@ -35,7 +35,8 @@ struct SamplingModel {
 };
 
 // The samplers of the sampler table: `sampling` holds the sampler.* keys. Each
-// assumes the model suits it.
+// assumes the model suits it. The sampler holds the network and the SDE (not
+// the SamplingModel): the network must outlive it.
 PreparedSampler pc_batch_sampler(const Config& sampling, const SamplingModel& model, const SamplerRun& run);
 PreparedSampler ode_batch_sampler(const Config& sampling, const SamplingModel& model, const SamplerRun& run);
 PreparedSampler edm_heun_batch_sampler(const Config& sampling, const SamplingModel& model, const SamplerRun& run);

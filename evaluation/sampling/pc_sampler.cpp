@@ -53,6 +53,15 @@ Corrector reference_corrector(const models::Sde& sde) {
   return sde.variance_exploding() ? Corrector::langevin : Corrector::none;
 }
 
+void check_pc_settings(const models::Sde& sde, const PcSettings& settings) {
+  if (settings.steps < 1) throw UserError("the PC sampler needs at least one step");
+  if (settings.eps <= 0.0 || settings.eps >= sde.T()) throw UserError("sampling eps must lie in (0, T)");
+  if (settings.predictor == Predictor::ancestral && !sde.has_ancestral_step()) {
+    throw UserError("the ancestral predictor needs a discrete chain with a Gaussian posterior (VE or VP), not the " +
+                    sde.name() + " SDE");
+  }
+}
+
 at::Tensor pc_sample(const models::Sde& sde, const models::ScoreFunction& score, const PcSettings& settings,
                      const std::vector<std::int64_t>& example_shape, std::uint64_t seed,
                      const std::vector<std::int64_t>& image_indices, const at::TensorOptions& options) {
@@ -62,12 +71,7 @@ at::Tensor pc_sample(const models::Sde& sde, const models::ScoreFunction& score,
 
 at::Tensor pc_sample(const models::Sde& sde, const models::ScoreFunction& score, const PcSettings& settings,
                      const at::Tensor& x_T, std::uint64_t seed, const std::vector<std::int64_t>& image_indices) {
-  if (settings.steps < 1) throw UserError("the PC sampler needs at least one step");
-  if (settings.eps <= 0.0 || settings.eps >= sde.T()) throw UserError("sampling eps must lie in (0, T)");
-  if (settings.predictor == Predictor::ancestral && !sde.has_ancestral_step()) {
-    throw UserError("the ancestral predictor needs a discrete chain with a Gaussian posterior (VE or VP), not the " +
-                    sde.name() + " SDE");
-  }
+  check_pc_settings(sde, settings);
   torch::NoGradGuard no_grad;
   const std::vector<std::int64_t> example_shape(x_T.sizes().begin() + 1, x_T.sizes().end());
   NoiseStream noise = sampler_noise_after_prior(seed, image_indices, example_shape);

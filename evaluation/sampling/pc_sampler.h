@@ -51,6 +51,9 @@ struct PcSettings {
 Predictor reference_predictor(const models::Sde& sde);
 Corrector reference_corrector(const models::Sde& sde);
 
+// UserError for settings the SDE cannot run (callers check on every rank before sampling).
+void check_pc_settings(const models::Sde& sde, const PcSettings& settings);
+
 // Samples from the prior draws x_T [B, ...] (prior_latents.h) of the images
 // with these global indices, computed in x_T's dtype and on its device.
 at::Tensor pc_sample(const models::Sde& sde, const models::ScoreFunction& score, const PcSettings& settings,

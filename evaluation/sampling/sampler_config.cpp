@@ -28,6 +28,7 @@ void declare_sampler_config(ConfigSchema& schema) {
               {}, 0.0});
   schema.add({"sampler.denoise", T::boolean, config_default_boolean(pc.denoise),
               "pc: return the last predictor step's mean; ode, dpmpp_2m, ddim: Tweedie step (x + σ_ε² s)/a_ε at eps; "
+              "edm_*: the last step from σ(ε)/a(ε) to 0; "
               "ald: x + c²σ_L² s at the smallest level (Gaussian-like noise only)"});
   std::vector<std::string> predictors = predictor_names(), correctors = corrector_names();
   predictors.insert(predictors.begin(), kAutomatic);
@@ -127,6 +128,7 @@ EdmSettings edm_settings_from(const Config& config, const models::Sde& sde, doub
   settings.steps = config.integer("sampler.edm.steps");
   settings.rho = config.number("sampler.edm.rho");
   settings.eps = sampling_eps_from(config, sde, trained_eps);
+  settings.denoise = config.boolean("sampler.denoise");
   if (stochastic) {
     settings.churn = config.number("sampler.edm.churn");
     settings.s_min = config.number("sampler.edm.s_min");
