@@ -100,6 +100,10 @@ class Config {
   std::map<std::string, bool> explicit_;
 };
 
+// The value of choice keys that the process resolves, as the reference does
+// (e.g. model.ncsnpp.centered, sampler.pc.predictor).
+inline constexpr const char* kAutomatic = "auto";
+
 // A schema default written from a settings struct's own default member, so
 // that each default is stated once (the struct) and the schema reads it.
 std::string config_default(double value);

@@ -11,6 +11,7 @@
 #include "evaluation/sampling/sampler_config.h"
 #include "launch/checkpoint_model.h"
 #include "launch/commands.h"
+#include "launch/example_rows.h"
 #include "launch/job_communicator.h"
 #include "models/score_model.h"
 #include "models/sde.h"
@@ -48,11 +49,7 @@ at::Tensor read_data(const std::string& path, data::PixelRange range, const std:
   } else {
     throw UserError(path + ": no /samples (float, the model's range) or /images (uint8) dataset to encode");
   }
-  const std::vector<std::int64_t> row(x.sizes().begin() + std::min<std::int64_t>(1, x.dim()), x.sizes().end());
-  if (x.dim() < 1 || x.size(0) < 1 || row != input_shape) {
-    throw UserError(fmt::format("{}: the data are shaped [{}]; this model takes [N, {}]", path, fmt::join(x.sizes(), ", "),
-                                fmt::join(input_shape, ", ")));
-  }
+  require_example_rows(x, input_shape, path, "data");
   return x;
 }
 
@@ -70,8 +67,6 @@ void run_encoding(EncodeOptions options) {
   if (options.count > 0) x = x.slice(0, 0, std::min(options.count, x.size(0)));
   const evaluation::OdeSamplerSettings settings =
       evaluation::ode_sampler_settings_from(sampling, *sde, model.trained_eps);
-  // Every rank fails here, before any of them waits in the gather.
-  if (!(settings.eps < sde->T())) throw UserError("sampler.eps must lie below the SDE's T");
 
   const auto communicator = make_job_communicator(distributed_settings_from(loaded.config));
   loaded.bundle.model->to(communicator->device());

@@ -9,6 +9,7 @@
 #include "evaluation/sampling/sampler_config.h"
 #include "launch/checkpoint_model.h"
 #include "launch/commands.h"
+#include "launch/example_rows.h"
 #include "launch/job_communicator.h"
 #include "models/score_model.h"
 
@@ -44,12 +45,7 @@ struct SampleOptions {
 // on every rank (a rank reads only its own rows from it).
 at::Tensor read_latents(const std::string& path, const std::vector<std::int64_t>& input_shape) {
   at::Tensor latents = data::read_tensor(path, "latents");
-  std::vector<std::int64_t> row_shape(latents.sizes().begin() + std::min<std::int64_t>(1, latents.dim()),
-                                      latents.sizes().end());
-  if (latents.dim() < 1 || latents.size(0) < 1 || row_shape != input_shape) {
-    throw UserError(fmt::format("{}: latents are shaped [{}]; this model needs [N, {}]", path,
-                                fmt::join(latents.sizes(), ", "), fmt::join(input_shape, ", ")));
-  }
+  require_example_rows(latents, input_shape, path, "latents");
   return latents.to(at::kFloat);
 }
 

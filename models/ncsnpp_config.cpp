@@ -14,7 +14,7 @@ using Options = NcsnppOptions;
 
 bool auto_or_boolean(const Config& config, const std::string& key, bool automatic) {
   const std::string& value = config.string(key);
-  return value == "auto" ? automatic : value == "true";
+  return value == kAutomatic ? automatic : value == "true";
 }
 
 // The reference configs' names for each option value.
@@ -101,10 +101,10 @@ void declare_ncsnpp_config(ConfigSchema& schema) {
               "ncsnpp: feed the embedding to the residual blocks"});
   schema.add({p + "init_scale", T::number, config_default(d.init_scale),
               "ncsnpp: init scale of output layers (0 means 1e-10)", {}, 0.0});
-  schema.add({p + "scale_by_sigma", T::choice, "auto", "ncsnpp: divide the output by sigma (auto: VE yes, VP no)",
-              {"auto", "true", "false"}});
-  schema.add({p + "centered", T::choice, "auto",
-              "ncsnpp: inputs already in [-1, 1] (auto: VE no, inputs in [0, 1]; VP yes)", {"auto", "true", "false"}});
+  schema.add({p + "scale_by_sigma", T::choice, kAutomatic, "ncsnpp: divide the output by sigma (auto: VE yes, VP no)",
+              {kAutomatic, "true", "false"}});
+  schema.add({p + "centered", T::choice, kAutomatic,
+              "ncsnpp: inputs already in [-1, 1] (auto: VE no, inputs in [0, 1]; VP yes)", {kAutomatic, "true", "false"}});
   schema.add({p + "resamp_with_conv", T::boolean, config_default_boolean(d.resamp_with_conv),
               "ncsnpp: learned convolution in ddpm-type resampling"});
   schema.add({p + "nonlinearity", T::choice, "swish", "ncsnpp: swish, elu, relu or lrelu",

@@ -97,6 +97,7 @@ const ConfigSchema& sampler_schema() {
 double sampling_eps_from(const Config& config, const models::Sde& sde, double trained_eps) {
   const double eps = config.number("sampler.eps");
   if (eps == 0.0) return std::max(sde.reference_sampling_eps(), trained_eps);
+  if (eps >= sde.T()) throw UserError(fmt::format("sampler.eps {} must lie below the SDE's T = {}", eps, sde.T()));
   if (eps < trained_eps) {
     throw UserError(fmt::format("sampler.eps {} lies below the smallest time this model was trained on "
                                 "(objective.eps = {}); use sampler.eps >= {}, or 0 for the default",

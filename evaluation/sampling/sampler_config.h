@@ -17,13 +17,10 @@ void declare_sampler_config(ConfigSchema& schema);
 // The schema with only the sampler.* keys.
 const ConfigSchema& sampler_schema();
 
-// The value of the keys whose default is "auto": it stands for the
-// reference's choice for the model's process.
-inline constexpr const char* kAutomatic = "auto";
-
 // sampler.eps, or with 0 (the default) the SDE's reference ε, raised to
 // `trained_eps`, the smallest time the model was trained on (objective.eps);
-// an explicit value below it is a UserError.
+// an explicit value below it, or not below T, is a UserError. The samplers'
+// settings resolve it on every rank before sampling, so all ranks fail alike.
 double sampling_eps_from(const Config& config, const models::Sde& sde, double trained_eps);
 
 // The settings of each SDE sampler for this SDE and model, "auto" and eps resolved.

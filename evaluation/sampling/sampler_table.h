@@ -22,8 +22,9 @@ namespace scorch::evaluation {
 struct SamplingModel;
 enum class SamplerKind { pc, ode, edm_heun, edm_stochastic, dpmpp_2m, ddim, ald, dlpm, dlim };
 
-// Given starts x_T for these global image indices ([B, ...], the prior sample
-// in the model's own scale), or empty for each image's own prior draw.
+// Given starts x_T for these global image indices ([B, ...model input shape],
+// the prior sample in the model's own scale), or empty for each image's own
+// prior draw. Its source checks the shape once, on every rank, before sampling.
 using LatentSource = std::function<at::Tensor(const std::vector<std::int64_t>& image_indices)>;
 
 // What one sampling run is keyed and computed with.
