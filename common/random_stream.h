@@ -30,6 +30,7 @@ enum class RandomPurpose : std::uint64_t {
   bound_noise = 13,
   bound_decoder_noise = 14,
   metric_clustering = 15,
+  metric_subsets = 16,
   test = 1000,
 };
 

@@ -1,10 +1,10 @@
 #include "data/npz_archive.h"
 
 #include "common/user_error.h"
+#include "data/zip_reader.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
-#include <zip.h>
 
 #include <algorithm>
 #include <cctype>
@@ -219,58 +219,6 @@ at::Tensor from_fortran_order(const at::Tensor& transposed) {
   return transposed.permute(order).contiguous();
 }
 
-struct ArchiveCloser {
-  // Discarding frees a read-only handle without zip_close's attempt to write changes back.
-  void operator()(zip_t* archive) const { zip_discard(archive); }
-};
-struct EntryCloser {
-  void operator()(zip_file_t* entry) const { zip_fclose(entry); }
-};
-using Archive = std::unique_ptr<zip_t, ArchiveCloser>;
-using Entry = std::unique_ptr<zip_file_t, EntryCloser>;
-
-Archive open_archive(const std::string& path) {
-  int code = 0;
-  Archive archive(zip_open(path.c_str(), ZIP_RDONLY, &code));
-  if (archive) return archive;
-  if (code == ZIP_ER_NOZIP) throw UserError(path + ": not a zip archive (numpy .npz expected)");
-  if (code == ZIP_ER_NOENT) throw UserError(path + ": no such file");
-  // Initialised right after the failure, so that system errors pick up errno.
-  zip_error_t error;
-  zip_error_init_with_code(&error, code);
-  const std::string message = zip_error_strerror(&error);
-  zip_error_fini(&error);
-  throw UserError(path + ": cannot open (" + message + ")");
-}
-
-// Reads until libzip reports the end, because only then does it compare the
-// CRC and the stored size: a damaged entry fails here rather than in parsing.
-std::string read_entry(zip_t* archive, zip_uint64_t index, const std::string& where) {
-  zip_stat_t stat;
-  zip_stat_init(&stat);
-  if (zip_stat_index(archive, index, 0, &stat) != 0 || !(stat.valid & ZIP_STAT_SIZE)) {
-    throw UserError(where + ": cannot read the entry's size (" + zip_strerror(archive) + ")");
-  }
-  const Entry entry(zip_fopen_index(archive, index, 0));
-  if (!entry) throw UserError(where + ": cannot open (" + zip_strerror(archive) + ")");
-  // The stated size is only a hint to reserve by: a corrupt one must not trigger a huge allocation.
-  constexpr zip_uint64_t kMaxReserve = zip_uint64_t{1} << 26;
-  std::string bytes;
-  bytes.reserve(static_cast<std::size_t>(std::min(stat.size, kMaxReserve)));
-  std::vector<char> chunk(std::size_t{1} << 20);
-  for (;;) {
-    const zip_int64_t count = zip_fread(entry.get(), chunk.data(), chunk.size());
-    if (count < 0) throw UserError(where + ": cannot read (" + zip_file_strerror(entry.get()) + ")");
-    if (count == 0) break;
-    if (bytes.size() + static_cast<zip_uint64_t>(count) > stat.size) {
-      throw UserError(where + ": longer than the archive's directory says");
-    }
-    bytes.append(chunk.data(), static_cast<std::size_t>(count));
-  }
-  if (bytes.size() != stat.size) throw UserError(where + ": truncated");
-  return bytes;
-}
-
 bool is_npy_entry(const std::string& entry) {
   return entry.size() >= 4 && entry.compare(entry.size() - 4, 4, ".npy") == 0;
 }
@@ -298,19 +246,16 @@ at::Tensor parse_npy(const std::string& bytes, const std::string& name) {
 }
 
 std::map<std::string, at::Tensor> read_npz(const std::string& path) {
-  const Archive archive = open_archive(path);
+  const ZipReader archive(path, "numpy .npz expected");
   std::map<std::string, at::Tensor> arrays;
-  const zip_int64_t count = zip_get_num_entries(archive.get(), 0);
-  for (zip_int64_t i = 0; i < count; ++i) {
-    const auto index = static_cast<zip_uint64_t>(i);
-    const char* name = zip_get_name(archive.get(), index, 0);
-    if (!name) throw UserError(path + ": cannot read the entry names (" + zip_strerror(archive.get()) + ")");
-    const std::string entry = name;
+  const std::vector<std::string> entries = archive.entry_names();
+  for (std::size_t index = 0; index < entries.size(); ++index) {
+    const std::string& entry = entries[index];
     if (!is_npy_entry(entry)) continue;
     const std::string where = path + ": " + entry;
     const std::string key = entry.substr(0, entry.size() - 4);
     if (arrays.count(key)) throw UserError(where + ": appears twice");
-    arrays.emplace(key, parse_npy(read_entry(archive.get(), index, where), where));
+    arrays.emplace(key, parse_npy(archive.read(index), where));
   }
   if (arrays.empty()) throw UserError(path + ": no .npy arrays (numpy .npz expected)");
   return arrays;

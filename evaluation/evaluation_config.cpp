@@ -3,6 +3,7 @@
 #include "common/config.h"
 #include "common/distributed_keys.h"
 #include "common/user_error.h"
+#include "evaluation/features/feature_extractor.h"
 #include "evaluation/sampling/sampler_config.h"
 #include "evaluation/report/metric_table.h"
 #include "evaluation/sampling/sampler_table.h"
@@ -35,8 +36,7 @@ void declare_evaluation_config(ConfigSchema& schema) {
   schema.add({"samples.sampler", T::choice, to_string(SamplerKind::ode), "fid, is, modes, tail: the sampler",
               sampler_names()});
   schema.add({"samples.grid", T::integer, "64", "images in each checkpoint's PNG grid (0: none)", {}, 0.0});
-  schema.add({"features.extractor", T::string, "",
-              "fid, is: classifier .h5 from `scorch train-classifier`, or a TorchScript Inception port (.pt)"});
+  schema.add({"features.extractor", T::string, "", "fid, is: " + feature_extractor_spec_help()});
   schema.add({"features.reference", T::string, "",
               "fid: reference statistics (.h5 from `scorch stats`, or .npz with mu and sigma) or a dataset file"});
   schema.add({"features.batch_size", T::integer, "250", "images per extractor call", {}, 1.0});

@@ -52,7 +52,8 @@ void add_fid_command(CLI::App& app) {
   fid->add_option("A", options->a, "statistics (.h5 from `scorch stats`, .npz with mu and sigma) or dataset file")
       ->required();
   fid->add_option("B", options->b, "the same for the other side")->required();
-  fid->add_option("--features", options->features, "extractor for dataset-file arguments");
+  fid->add_option("--features", options->features,
+                  "extractor for dataset-file arguments: " + evaluation::feature_extractor_spec_help());
   fid->add_option("--batch-size", options->batch_size, "images per extractor call (default 250)");
   add_distributed_options(*fid, options->distributed);
   fid->callback([options] { run_fid(*options); });

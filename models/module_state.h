@@ -33,4 +33,11 @@ ParameterMismatch copy_parameters(torch::nn::Module& module, const std::map<std:
 void load_parameters(torch::nn::Module& module, const std::map<std::string, at::Tensor>& tensors,
                      const std::string& source);
 
+// load_parameters over PyTorch's whole state dict: parameters and buffers
+// (batch-norm statistics). Buffers whose last name component is in
+// `optional_buffers` may be absent (num_batches_tracked, which files written
+// before PyTorch 0.4.1 lack and evaluation never reads).
+void load_state_dict(torch::nn::Module& module, const std::map<std::string, at::Tensor>& tensors,
+                     const std::string& source, const std::vector<std::string>& optional_buffers = {});
+
 }  // namespace scorch::models

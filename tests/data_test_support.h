@@ -1,6 +1,7 @@
 #pragma once
 // Small dataset files for the data tests, written with the real writer or,
 // for malformed files, with the raw HDF5 API.
+#include "common/user_error.h"
 #include "data/dataset_file.h"
 
 #include <ATen/ATen.h>
@@ -8,10 +9,22 @@
 
 #include <cstdio>
 #include <ftw.h>
+#include <functional>
 #include <string>
 #include <unistd.h>
 
 namespace scorch::testing {
+
+// The message of the UserError `action` throws, or "" (and a test failure) when it throws none.
+inline std::string user_error_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no UserError";
+  return "";
+}
 
 inline std::string temp_path(const std::string& name) {
   return ::testing::TempDir() + "scorch_" + std::to_string(::getpid()) + "_" + name;

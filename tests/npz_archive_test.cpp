@@ -22,16 +22,7 @@ namespace {
 
 std::string fixture(const std::string& name) { return std::string(SCORCH_SOURCE_DIR) + "/tests/fixtures/npz/" + name; }
 
-// The message of the UserError `action` throws, or "" (and a test failure) when it throws none.
-std::string user_error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no UserError";
-  return "";
-}
+using testing::user_error_of;
 
 // A version 1 .npy file: magic, version, little-endian header length, header, data.
 std::string npy_bytes(const std::string& header, const std::string& data) {

@@ -1,6 +1,7 @@
 #include "evaluation/features/feature_extractor.h"
 
 #include "evaluation/features/classifier_extractor.h"
+#include "evaluation/features/pytorch_fid_extractor.h"
 #include "evaluation/features/torchscript_extractor.h"
 #include "common/user_error.h"
 
@@ -9,9 +10,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string_view>
 
 namespace scorch::evaluation {
 namespace {
+
+// The spec prefix of the native pytorch-fid network, spelled only here.
+constexpr std::string_view kPytorchFidPrefix = "pytorch-fid:";
 
 bool starts_with_hdf5_signature(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
@@ -30,10 +35,20 @@ ExtractorDimensions probe_extractor(FeatureExtractor& extractor, const std::vect
   return {request.features ? out.features.size(1) : 0, request.log_probabilities ? out.log_probabilities.size(1) : 0};
 }
 
-std::unique_ptr<FeatureExtractor> load_feature_extractor(const std::string& path, const at::Device& device) {
-  if (!std::filesystem::is_regular_file(path)) throw UserError(path + ": no such feature extractor file");
-  if (starts_with_hdf5_signature(path)) return std::make_unique<ClassifierExtractor>(path, device);
-  return std::make_unique<TorchScriptExtractor>(path, device);
+std::unique_ptr<FeatureExtractor> load_feature_extractor(const std::string& spec, const at::Device& device) {
+  if (spec.rfind(kPytorchFidPrefix, 0) == 0) {
+    return std::make_unique<PytorchFidExtractor>(spec.substr(kPytorchFidPrefix.size()), device);
+  }
+  if (!std::filesystem::is_regular_file(spec)) throw UserError(spec + ": no such feature extractor file");
+  if (starts_with_hdf5_signature(spec)) return std::make_unique<ClassifierExtractor>(spec, device);
+  return std::make_unique<TorchScriptExtractor>(spec, device);
+}
+
+std::string feature_extractor_spec_help() {
+  return fmt::format(
+      "{}WEIGHTS.pth (pytorch-fid's Inception-v3, native), a classifier .h5 from `scorch train-classifier`, or a "
+      "TorchScript Inception port (.pt)",
+      kPytorchFidPrefix);
 }
 
 }  // namespace scorch::evaluation

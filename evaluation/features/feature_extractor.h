@@ -1,8 +1,9 @@
 #pragma once
 // What FID and IS need from a network: features for the Gaussian fit and
 // class log-probabilities for the Inception Score, from uint8 NCHW images.
-// Two kinds exist: a TorchScript module with the interface of the standard
-// Inception port (users bring the file), and classifiers trained by
+// Three kinds exist: pytorch-fid's Inception-v3, native, with the weights
+// file users bring; a TorchScript module with the interface of the standard
+// Inception port (users bring the file); and classifiers trained by
 // `scorch train-classifier`. load_feature_extractor tells them apart.
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
@@ -43,8 +44,12 @@ struct ExtractorDimensions {
 ExtractorDimensions probe_extractor(FeatureExtractor& extractor, const std::vector<std::int64_t>& image_shape,
                                     const FeatureRequest& request = {true, true});
 
-// A classifier file (HDF5 from `scorch train-classifier`) or a TorchScript
-// module (anything else), run on `device`.
-std::unique_ptr<FeatureExtractor> load_feature_extractor(const std::string& path, const at::Device& device);
+// An extractor spec, run on `device`: `pytorch-fid:WEIGHTS.pth` for the
+// native Inception-v3 of pytorch-fid, or a file path, which is a classifier
+// (HDF5 from `scorch train-classifier`) or else a TorchScript module.
+std::unique_ptr<FeatureExtractor> load_feature_extractor(const std::string& spec, const at::Device& device);
+
+// What a spec may be, for --help texts and config descriptions.
+std::string feature_extractor_spec_help();
 
 }  // namespace scorch::evaluation

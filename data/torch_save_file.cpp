@@ -1,0 +1,306 @@
+#include "data/torch_save_file.h"
+
+#include "common/user_error.h"
+#include "data/zip_reader.h"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <string_view>
+
+// Storage bytes are copied into tensors as they are: torch.save writes the
+// host's byte order, and both formats record little-endian for x86 and ARM.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the torch.save reader assumes a little-endian host");
+
+namespace scorch::data {
+namespace {
+
+struct StorageType {
+  std::string_view name;
+  at::ScalarType dtype;
+};
+
+// torch's typed-storage classes, as the persistent ids name them.
+constexpr std::array<StorageType, 10> kStorageTypes = {{{"DoubleStorage", at::kDouble},
+                                                        {"FloatStorage", at::kFloat},
+                                                        {"HalfStorage", at::kHalf},
+                                                        {"BFloat16Storage", at::kBFloat16},
+                                                        {"LongStorage", at::kLong},
+                                                        {"IntStorage", at::kInt},
+                                                        {"ShortStorage", at::kShort},
+                                                        {"CharStorage", at::kChar},
+                                                        {"ByteStorage", at::kByte},
+                                                        {"BoolStorage", at::kBool}}};
+
+at::ScalarType storage_dtype(const PickleValue& type, const std::string& path) {
+  const PickleGlobal& global = type.as_global(path + ": storage type");
+  if (global.module == "torch") {
+    for (const StorageType& entry : kStorageTypes) {
+      if (global.name == entry.name) return entry.dtype;
+    }
+  }
+  throw UserError(fmt::format("{}: unsupported storage type {}", path, global.qualified()));
+}
+
+// torch.save's legacy header: the magic number 0x1950a86a20f9469cfc6c and protocol version 1001.
+constexpr std::string_view kLegacyMagic("\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19", 10);
+constexpr std::int64_t kLegacyProtocolVersion = 1001;
+
+std::string read_whole_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw UserError(path + ": cannot open");
+  std::ostringstream content;
+  content << file.rdbuf();
+  return content.str();
+}
+
+bool is_tar(const std::string& bytes) { return bytes.size() >= 262 && bytes.compare(257, 5, "ustar") == 0; }
+
+// The storages of one file by key; tensors are views of them.
+class StorageTable {
+ public:
+  explicit StorageTable(std::string path) : path_(std::move(path)) {}
+
+  at::Tensor& add(const std::string& key, at::ScalarType dtype, std::int64_t numel) {
+    const auto found = storages_.find(key);
+    if (found != storages_.end()) {
+      if (found->second.scalar_type() != dtype || found->second.numel() != numel) {
+        throw UserError(fmt::format("{}: storage {} is described twice, differently", path_, key));
+      }
+      return found->second;
+    }
+    if (numel < 0) throw UserError(fmt::format("{}: storage {} has negative size", path_, key));
+    return storages_.emplace(key, at::empty({numel}, at::TensorOptions().dtype(dtype))).first->second;
+  }
+  at::Tensor* find(const std::string& key) {
+    const auto found = storages_.find(key);
+    return found == storages_.end() ? nullptr : &found->second;
+  }
+  const std::map<std::string, at::Tensor>& all() const { return storages_; }
+
+ private:
+  std::string path_;
+  std::map<std::string, at::Tensor> storages_;
+};
+
+void fill_storage(at::Tensor& storage, std::string_view bytes, const std::string& where) {
+  const std::size_t expected = static_cast<std::size_t>(storage.numel()) * storage.element_size();
+  if (bytes.size() != expected) {
+    throw UserError(fmt::format("{}: {} bytes where the storage needs {} (truncated or damaged)", where, bytes.size(),
+                                expected));
+  }
+  // Any byte but 0 or 1 in a bool tensor is undefined behaviour for every later operation.
+  if (storage.scalar_type() == at::kBool &&
+      std::any_of(bytes.begin(), bytes.end(), [](char c) { return c != 0 && c != 1; })) {
+    throw UserError(where + ": a bool storage holds values other than 0 and 1 (damaged)");
+  }
+  if (expected > 0) std::memcpy(storage.data_ptr(), bytes.data(), expected);
+}
+
+std::vector<std::int64_t> integers(const PickleValue& value, const std::string& what) {
+  std::vector<std::int64_t> out;
+  for (const PickleValue& item : value.items(what)) out.push_back(item.as_integer(what));
+  return out;
+}
+
+at::Tensor view_of(const PickleValue& storage_value, std::int64_t offset, const std::vector<std::int64_t>& sizes,
+                   const std::vector<std::int64_t>& strides, const std::string& path) {
+  const at::Tensor& storage = storage_value.as_tensor(path + ": tensor storage");
+  if (sizes.size() != strides.size()) throw UserError(path + ": a tensor's size and stride differ in length");
+  std::int64_t last = offset;
+  bool empty = false;
+  for (std::size_t d = 0; d < sizes.size(); ++d) {
+    if (sizes[d] < 0 || strides[d] < 0) throw UserError(path + ": a tensor with negative size or stride");
+    if (sizes[d] == 0) empty = true;
+    last += (sizes[d] - 1) * strides[d];
+  }
+  if (offset < 0 || (!empty && last >= storage.numel())) {
+    throw UserError(fmt::format("{}: a tensor reaches past its storage of {} elements", path, storage.numel()));
+  }
+  return storage.as_strided(sizes, strides, offset);
+}
+
+// What torch's own classes become; every other call is kept as an object.
+PickleValue torch_call(const PickleGlobal& callable, const PickleValue& arguments, const std::string& path) {
+  const PickleValue::List& args = arguments.items(path);
+  const std::string what = path + ": " + callable.qualified();
+  if (callable.is("collections", "OrderedDict")) {
+    if (!args.empty()) throw UserError(what + " with arguments");
+    return PickleValue::dict();
+  }
+  if (callable.is("torch._utils", "_rebuild_tensor_v2") || callable.is("torch._utils", "_rebuild_tensor")) {
+    if (args.size() < 4) throw UserError(what + ": too few arguments");
+    return PickleValue::tensor(
+        view_of(args[0], args[1].as_integer(what), integers(args[2], what), integers(args[3], what), path));
+  }
+  if (callable.is("torch._utils", "_rebuild_parameter") ||
+      callable.is("torch._utils", "_rebuild_parameter_with_state")) {
+    if (args.empty() || !args[0].is_tensor()) throw UserError(what + ": no tensor");
+    return args[0];
+  }
+  if (callable.is("torch", "Size")) {
+    if (args.size() != 1) throw UserError(what + ": expected one tuple");
+    return args[0];
+  }
+  if (callable.is("_codecs", "encode")) {  // protocol 2's spelling of bytes
+    if (args.size() != 2) throw UserError(what + ": expected (text, encoding)");
+    return PickleValue::bytes(args[0].as_string(what));
+  }
+  return PickleValue::object({callable, std::make_shared<PickleValue>(arguments), nullptr});
+}
+
+// ('storage', storage type, key, location, element count[, view]): both formats' persistent ids.
+struct StorageId {
+  std::string key;
+  at::ScalarType dtype;
+  std::int64_t numel;
+  const PickleValue::List* fields;
+};
+
+StorageId parse_storage_id(const PickleValue& id_value, const std::string& path) {
+  const PickleValue::List& id = id_value.items(path + ": persistent id");
+  if (id.size() < 5 || !id[0].is_string() || id[0].as_string(path) != "storage") {
+    throw UserError(path + ": a persistent id that is not a storage");
+  }
+  return {id[2].as_string(path + ": storage key"), storage_dtype(id[1], path),
+          id[4].as_integer(path + ": storage size"), &id};
+}
+
+PickleHooks torch_hooks(const std::string& path, std::function<PickleValue(const StorageId&)> load_storage) {
+  PickleHooks hooks;
+  hooks.persistent_load = [path, load = std::move(load_storage)](const PickleValue& id) {
+    return load(parse_storage_id(id, path));
+  };
+  hooks.call = [path](const PickleGlobal& callable, const PickleValue& arguments) {
+    return torch_call(callable, arguments, path);
+  };
+  return hooks;
+}
+
+PickleValue read_zip(const std::string& path) {
+  const ZipReader archive(path, "truncated, or not a torch.save file");
+  std::string prefix;
+  bool torchscript = false;
+  for (const std::string& entry : archive.entry_names()) {
+    const std::size_t slash = entry.find('/');
+    if (slash == std::string::npos) continue;
+    if (entry.compare(slash, std::string::npos, "/data.pkl") == 0) prefix = entry.substr(0, slash + 1);
+    if (entry.compare(slash, 6, "/code/") == 0) torchscript = true;
+  }
+  if (prefix.empty()) {
+    throw UserError(path + (torchscript ? ": a TorchScript module, not a torch.save file"
+                                        : ": a zip archive without data.pkl, not a torch.save file"));
+  }
+  if (archive.find(prefix + "byteorder")) {
+    const std::string order = archive.read(prefix + "byteorder");
+    if (order != "little") throw UserError(path + ": saved on a " + order + "-endian machine");
+  }
+  StorageTable storages(path);
+  const PickleHooks hooks = torch_hooks(path, [&](const StorageId& id) {
+    if (at::Tensor* known = storages.find(id.key)) return PickleValue::tensor(*known);
+    at::Tensor& storage = storages.add(id.key, id.dtype, id.numel);
+    fill_storage(storage, archive.read(prefix + "data/" + id.key), path + ": storage " + id.key);
+    return PickleValue::tensor(storage);
+  });
+  const std::string pickle = archive.read(prefix + "data.pkl");
+  std::size_t position = 0;
+  PickleValue root = unpickle(pickle, position, hooks, path + ": data.pkl");
+  return root;
+}
+
+PickleValue read_legacy(const std::string& path, const std::string& bytes) {
+  std::size_t position = 0;
+  const PickleHooks plain;
+  bool has_magic = false;
+  try {
+    const PickleValue magic = unpickle(bytes, position, plain, path);
+    has_magic = magic.is_big_integer() && magic.as_big_integer(path) == kLegacyMagic;
+  } catch (const UserError&) {
+  }
+  if (!has_magic) {
+    throw UserError(path + ": not a torch.save file (neither a zip archive nor the legacy format's magic number)");
+  }
+  const std::int64_t version = unpickle(bytes, position, plain, path).as_integer(path + ": protocol version");
+  if (version != kLegacyProtocolVersion) {
+    throw UserError(fmt::format("{}: legacy torch.save protocol {}, expected {}", path, version, kLegacyProtocolVersion));
+  }
+  const PickleValue system = unpickle(bytes, position, plain, path);
+  const PickleValue* little_endian = system.find("little_endian");
+  if (!little_endian || !little_endian->as_bool(path + ": little_endian")) {
+    throw UserError(path + ": saved on a big-endian machine");
+  }
+
+  StorageTable storages(path);
+  const PickleHooks hooks = torch_hooks(path, [&](const StorageId& id) {
+    const at::Tensor& root = storages.add(id.key, id.dtype, id.numel);
+    // Storage views (PyTorch < 0.4) are slices of their root storage.
+    const PickleValue::List& fields = *id.fields;
+    if (fields.size() > 5 && !fields[5].is_none()) {
+      const PickleValue::List& view = fields[5].items(path + ": storage view");
+      if (view.size() != 3) throw UserError(path + ": a storage view of the wrong form");
+      const std::int64_t offset = view[1].as_integer(path), size = view[2].as_integer(path);
+      if (offset < 0 || size < 0 || offset + size > root.numel()) throw UserError(path + ": a storage view past its root");
+      return PickleValue::tensor(root.narrow(0, offset, size));
+    }
+    return PickleValue::tensor(root);
+  });
+  PickleValue root = unpickle(bytes, position, hooks, path);
+
+  // Then the list of storage keys, and each storage as an int64 element count and its bytes.
+  const PickleValue keys = unpickle(bytes, position, plain, path + ": storage keys");
+  std::size_t filled = 0;
+  for (const PickleValue& key_value : keys.items(path + ": storage keys")) {
+    const std::string key = key_value.as_string(path + ": storage key");
+    at::Tensor* storage = storages.find(key);
+    if (!storage) throw UserError(fmt::format("{}: storage {} is stored but never used", path, key));
+    if (bytes.size() - position < 8) throw UserError(path + ": truncated (storage " + key + " is missing)");
+    std::int64_t count = 0;
+    std::memcpy(&count, bytes.data() + position, 8);
+    position += 8;
+    if (count != storage->numel()) {
+      throw UserError(fmt::format("{}: storage {} holds {} elements where {} were described", path, key, count,
+                                  storage->numel()));
+    }
+    const std::size_t size = static_cast<std::size_t>(count) * storage->element_size();
+    if (bytes.size() - position < size) throw UserError(path + ": truncated (in storage " + key + ")");
+    fill_storage(*storage, std::string_view(bytes).substr(position, size), path + ": storage " + key);
+    position += size;
+    ++filled;
+  }
+  if (filled != storages.all().size()) throw UserError(path + ": truncated (storages are missing)");
+  return root;
+}
+
+}  // namespace
+
+TorchSaveFile read_torch_save(const std::string& path) {
+  std::ifstream probe(path, std::ios::binary);
+  if (!probe) throw UserError(path + ": no such file");
+  char signature[4] = {};
+  probe.read(signature, sizeof signature);
+  probe.close();
+  if (std::string_view(signature, 4) == std::string_view("PK\x03\x04", 4)) {
+    return {read_zip(path), TorchSaveFormat::zip};
+  }
+  const std::string bytes = read_whole_file(path);
+  if (is_tar(bytes)) throw UserError(path + ": the tar format of PyTorch before 0.4 is not supported; re-save it");
+  return {read_legacy(path, bytes), TorchSaveFormat::legacy};
+}
+
+std::vector<std::pair<std::string, at::Tensor>> state_dict_tensors(const PickleValue& value, const std::string& what) {
+  std::vector<std::pair<std::string, at::Tensor>> out;
+  for (const auto& [key, tensor] : value.entries(what)) {
+    const std::string& name = key.as_string(what + ": key");
+    out.emplace_back(name, tensor.as_tensor(what + ": " + name));
+  }
+  return out;
+}
+
+}  // namespace scorch::data
