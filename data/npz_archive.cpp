@@ -1,7 +1,10 @@
 #include "data/npz_archive.h"
 
 #include "common/user_error.h"
+#include "common/durable_file.h"
 #include "data/zip_reader.h"
+
+#include <zip.h>
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -178,11 +181,16 @@ struct NpyType {
   std::size_t itemsize;
 };
 
-NpyType npy_type(const std::string& descr, const std::string& name) {
+const std::map<std::string, NpyType>& npy_types() {
   static const std::map<std::string, NpyType> types = {
       {"f4", {at::kFloat, 4}}, {"f8", {at::kDouble, 8}}, {"i4", {at::kInt, 4}},
       {"i8", {at::kLong, 8}},  {"u1", {at::kByte, 1}},   {"b1", {at::kBool, 1}},
   };
+  return types;
+}
+
+NpyType npy_type(const std::string& descr, const std::string& name) {
+  const std::map<std::string, NpyType>& types = npy_types();
   // '<' is little-endian and '|' "not applicable", which numpy writes for one-byte types.
   const bool little_endian = descr.size() == 3 && (descr[0] == '<' || descr[0] == '|');
   const auto found = little_endian ? types.find(descr.substr(1)) : types.end();
@@ -223,7 +231,60 @@ bool is_npy_entry(const std::string& entry) {
   return entry.size() >= 4 && entry.compare(entry.size() - 4, 4, ".npy") == 0;
 }
 
+std::string descr_of(at::ScalarType type) {
+  for (const auto& [name, entry] : npy_types()) {
+    if (entry.scalar_type == type) return (entry.itemsize == 1 ? "|" : "<") + name;
+  }
+  throw UserError(std::string("no .npy dtype for ") + c10::toString(type));
+}
+
+struct ZipWriterCloser {
+  void operator()(zip_t* archive) const { zip_discard(archive); }
+};
+
 }  // namespace
+
+std::string npy_bytes(const at::Tensor& tensor) {
+  const at::Tensor values = tensor.to(at::kCPU).contiguous();
+  std::string shape;  // Python's repr of the shape tuple: (), (3,) or (2, 3)
+  for (std::int64_t d = 0; d < values.dim(); ++d) shape += (d > 0 ? ", " : "") + std::to_string(values.size(d));
+  if (values.dim() == 1) shape += ",";
+  std::string header = "{'descr': '" + descr_of(values.scalar_type()) + "', 'fortran_order': False, 'shape': (" +
+                       shape + "), }";
+  // numpy pads the header with spaces and a newline so that the data starts at a multiple of 64 bytes.
+  const std::size_t unpadded = 10 + header.size() + 1;
+  header += std::string((64 - unpadded % 64) % 64, ' ') + "\n";
+  std::string bytes("\x93NUMPY\x01\x00", 8);
+  bytes += static_cast<char>(header.size() & 0xff);
+  bytes += static_cast<char>((header.size() >> 8) & 0xff);
+  bytes += header;
+  bytes.append(static_cast<const char*>(values.data_ptr()), static_cast<std::size_t>(values.nbytes()));
+  return bytes;
+}
+
+void write_npz(const std::string& path, const std::map<std::string, at::Tensor>& arrays, bool compressed) {
+  const std::string temporary = path + ".tmp";
+  std::vector<std::string> payloads;
+  payloads.reserve(arrays.size());  // zip_source_buffer keeps pointers into them until zip_close
+  {
+    int code = 0;
+    std::unique_ptr<zip_t, ZipWriterCloser> archive(zip_open(temporary.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &code));
+    if (!archive) throw UserError(path + ": cannot create (libzip error " + std::to_string(code) + ")");
+    for (const auto& [name, tensor] : arrays) {
+      payloads.push_back(npy_bytes(tensor));
+      zip_source_t* source = zip_source_buffer(archive.get(), payloads.back().data(), payloads.back().size(), 0);
+      const zip_int64_t index = source ? zip_file_add(archive.get(), (name + ".npy").c_str(), source, ZIP_FL_OVERWRITE) : -1;
+      if (index < 0) {
+        if (source) zip_source_free(source);
+        throw UserError(path + ": cannot add " + name + " (" + zip_strerror(archive.get()) + ")");
+      }
+      zip_set_file_compression(archive.get(), static_cast<zip_uint64_t>(index), compressed ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 0);
+    }
+    if (zip_close(archive.get()) != 0) throw UserError(path + ": cannot write (" + zip_strerror(archive.get()) + ")");
+    archive.release();  // zip_close freed it
+  }
+  rename_durably(temporary, path);
+}
 
 at::Tensor parse_npy(const std::string& bytes, const std::string& name) {
   const NpyLayout layout = npy_layout(bytes, name);

@@ -11,6 +11,7 @@ void add_data_command(CLI::App& app);
 void add_encode_command(CLI::App& app);
 void add_evaluate_command(CLI::App& app);
 void add_fid_command(CLI::App& app);
+void add_is_command(CLI::App& app);
 void add_model_command(CLI::App& app);
 void add_sample_command(CLI::App& app);
 void add_schedule_command(CLI::App& app);

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   scorch::launch::add_encode_command(app);
   scorch::launch::add_evaluate_command(app);
   scorch::launch::add_fid_command(app);
+  scorch::launch::add_is_command(app);
   scorch::launch::add_model_command(app);
   scorch::launch::add_sample_command(app);
   scorch::launch::add_schedule_command(app);

@@ -11,6 +11,7 @@
 #include "evaluation/features/frechet_distance.h"
 #include "evaluation/features/inception_score.h"
 #include "evaluation/features/kernel_inception_distance.h"
+#include "evaluation/features/manifold_precision_recall.h"
 #include "evaluation/features/pytorch_fid_extractor.h"
 #include "models/module_state.h"
 
@@ -182,6 +183,14 @@ TEST(FidInception, MatchesPytorchFidAndTorchFidelityOnSeededWeights) {
   EXPECT_NEAR(kid.mean, kid_expected[0].item<double>(), 1e-5 * kid_expected[0].item<double>());
   EXPECT_LT(kid.std, 1e-9);
   std::printf("KID %.10f, torch-fidelity %.10f\n", kid.mean, kid_expected[0].item<double>());
+
+  // Precision and recall of a (as generated) against b (as real), k = 3.
+  const at::Tensor prc_expected = data::read_tensor(fixture(), "precision_recall_ab");
+  const PrecisionRecall prc = manifold_precision_recall(a, b);
+  EXPECT_NEAR(prc.precision, prc_expected[0].item<double>(), 1e-6);
+  EXPECT_NEAR(prc.recall, prc_expected[1].item<double>(), 1e-6);
+  std::printf("precision %.4f, recall %.4f; torch-fidelity %.4f, %.4f\n", prc.precision, prc.recall,
+              prc_expected[0].item<double>(), prc_expected[1].item<double>());
 }
 
 TEST(FidInception, WeightsOfAnotherNetworkAreRefusedByName) {

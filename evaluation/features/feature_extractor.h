@@ -18,6 +18,8 @@ namespace scorch::evaluation {
 struct FeatureRequest {
   bool features = true;
   bool log_probabilities = false;
+  // Every image's features, not only their moments (KID, precision, recall).
+  bool all_features = false;
 };
 
 struct ExtractedFeatures {

@@ -70,6 +70,11 @@ FeatureStatistics FeatureMoments::statistics(const std::string& extractor) const
 }
 
 void write_feature_statistics(const std::string& path, const FeatureStatistics& statistics) {
+  // As pytorch-fid's --save-stats writes them (np.savez_compressed), for its tools and TTUR's.
+  if (has_npz_extension(path)) {
+    data::write_npz(path, {{"mu", statistics.mu.to(at::kDouble)}, {"sigma", statistics.sigma.to(at::kDouble)}}, true);
+    return;
+  }
   data::TensorArchiveWriter writer(path);
   writer.write_tensor("mu", statistics.mu.to(at::kDouble));
   writer.write_tensor("sigma", statistics.sigma.to(at::kDouble));

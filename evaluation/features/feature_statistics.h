@@ -37,7 +37,9 @@ class FeatureMoments {
   at::Tensor count_;      // float64 [1]
 };
 
-// HDF5 with datasets /mu, /sigma and root attributes `count` and `extractor`.
+// HDF5 with datasets /mu, /sigma and root attributes `count` and `extractor`;
+// for a path ending in .npz, numpy's compressed archive of mu and sigma
+// (float64), as pytorch-fid writes it, which has no room for the extractor.
 void write_feature_statistics(const std::string& path, const FeatureStatistics& statistics);
 // Our HDF5 statistics, or an .npz holding `mu` and `sigma` as TTUR, pytorch-fid
 // and EDM publish them.

@@ -21,6 +21,7 @@ namespace scorch::evaluation {
 struct ImageFeatureSummary {
   std::optional<FeatureStatistics> statistics;  // when features were requested
   std::optional<InceptionScore> inception_score;  // when log-probabilities were requested
+  at::Tensor features;  // float [N, D] in index order on every rank, when all_features was requested
   std::int64_t images = 0;
 };
 

@@ -17,6 +17,9 @@ class Communicator;
 
 namespace scorch::evaluation {
 
+// The original TensorFlow code's and torch-fidelity's split count.
+inline constexpr std::int64_t kInceptionScoreSplits = 10;
+
 struct InceptionScore {
   double mean = 0.0;
   double std = 0.0;  // population std over splits
@@ -24,7 +27,7 @@ struct InceptionScore {
 
 class InceptionScoreAccumulator {
  public:
-  InceptionScoreAccumulator(std::int64_t classes, std::int64_t total_images, std::int64_t splits = 10);
+  InceptionScoreAccumulator(std::int64_t classes, std::int64_t total_images, std::int64_t splits = kInceptionScoreSplits);
   // log p(y|x) [B, K] (a log-softmax) for the images with these global indices.
   void add(const at::Tensor& log_probabilities, const std::vector<std::int64_t>& global_indices);
   void all_reduce(Communicator& communicator);

@@ -6,7 +6,7 @@ native FID Inception-v3, its torch.save reader, and its FID, IS and KID.
               contents that tests/torch_save_file_test.cpp spells out
   inception   pytorch-fid's InceptionV3 with seeded random weights on seeded
               random images: pool3 features, FID, and torch-fidelity's IS and
-              KID, for tests/fid_inception_test.cpp
+              KID, precision and recall, for tests/fid_inception_test.cpp
 
 How the inception fixture is made. The published weights are 95 MB and cannot
 be committed, so both sides make the same random weights from one simple
@@ -178,7 +178,7 @@ def inception(args):
     sys.path.insert(0, args.torch_fidelity)
     from pytorch_fid import fid_score
     from pytorch_fid import inception as inception_module
-    from torch_fidelity import metric_isc, metric_kid
+    from torch_fidelity import metric_isc, metric_kid, metric_prc
 
     torch.manual_seed(0)
     network, state_dict = seeded_fid_inception(inception_module)
@@ -231,6 +231,11 @@ def inception(args):
                                             kid_kernel_poly_gamma=None, kid_kernel_poly_coef0=1,
                                             rng_seed=2020)
 
+    # Precision and recall of a (as the generated set) against b (as the real one), k = 3.
+    prc = metric_prc.prc_features_to_metric(torch.from_numpy(features["a"]).float(),
+                                            torch.from_numpy(features["b"]).float(), prc_neighborhood=3,
+                                            prc_batch_size=10000, save_cpu_ram=False, verbose=False)
+
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with h5py.File(args.out, "w") as out:
         for name, images in sets.items():
@@ -241,13 +246,14 @@ def inception(args):
         out["fid_ab_exact"] = np.float64(fid_exact)
         out["fid_ab_first32"] = np.float64(fid_low)
         out["is_a"] = np.array([isc["inception_score_mean"], isc["inception_score_std"]])
+        out["precision_recall_ab"] = np.array([prc["precision"], prc["recall"]])
         out["kid_ab"] = np.array([kid["kernel_inception_distance_mean"], kid["kernel_inception_distance_std"]])
         names = list(state_dict.keys())
         out.attrs["weight_names"] = json.dumps(names)
         out["weight_sums"] = np.array([state_dict[n].double().sum().item() for n in names])
         out.attrs["made_by"] = "scripts/crosscheck/reference_fid.py inception"
         out.attrs["torch"] = str(torch.__version__)
-    print("fid", fid, "exact", fid_exact, "first 32 dimensions", fid_low, "is", isc, "kid", kid)
+    print("fid", fid, "exact", fid_exact, "first 32 dimensions", fid_low, "is", isc, "kid", kid, "prc", prc)
     print("feature range a", features["a"].min(), features["a"].max(), "wrote", args.out,
           os.path.getsize(args.out), "bytes")
 
