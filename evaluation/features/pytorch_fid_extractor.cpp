@@ -57,15 +57,24 @@ PytorchFidExtractor::PytorchFidExtractor(const std::string& weights_path, const 
                                 weights_path, digest.substr(0, 16), expected));
   }
   models::load_state_dict(*network_, weights_of(weights_path), weights_path + ": the weights", {"num_batches_tracked"});
-  network_->eval();
-  network_->to(device_);
   identity_ = "pytorch-fid:sha256:" + digest;
+  prepare();
 }
 
-PytorchFidExtractor::PytorchFidExtractor(FidInceptionV3 network, std::string identity, const at::Device& device)
-    : network_(std::move(network)), device_(device), identity_(std::move(identity)) {
+PytorchFidExtractor::PytorchFidExtractor(FidInceptionV3 network, std::string identity, const at::Device& device,
+                                         bool channels_last)
+    : network_(std::move(network)), device_(device), identity_(std::move(identity)), channels_last_(channels_last) {
+  prepare();
+}
+
+void PytorchFidExtractor::prepare() {
   network_->eval();
   network_->to(device_);
+  if (!channels_last_) return;
+  torch::NoGradGuard no_grad;
+  for (auto& parameter : network_->parameters()) {
+    if (parameter.dim() == 4) parameter.set_data(parameter.contiguous(at::MemoryFormat::ChannelsLast));
+  }
 }
 
 ExtractedFeatures PytorchFidExtractor::extract(const at::Tensor& images, const FeatureRequest& request) {
@@ -73,7 +82,9 @@ ExtractedFeatures PytorchFidExtractor::extract(const at::Tensor& images, const F
   std::vector<at::Tensor> features, log_probabilities;
   for (std::int64_t start = 0; start < images.size(0); start += kImagesPerCall) {
     const at::Tensor batch = images.narrow(0, start, std::min(kImagesPerCall, images.size(0) - start));
-    const at::Tensor pool3 = network_->pool3(fid_inception_input(batch.to(device_)));
+    at::Tensor input = fid_inception_input(batch.to(device_));
+    if (channels_last_) input = input.contiguous(at::MemoryFormat::ChannelsLast);
+    const at::Tensor pool3 = network_->pool3(input);
     if (request.features) features.push_back(pool3.cpu());
     // torch-fidelity takes the softmax in float64, of float32 logits.
     if (request.log_probabilities) {

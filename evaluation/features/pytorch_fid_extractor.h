@@ -17,15 +17,21 @@ class PytorchFidExtractor final : public FeatureExtractor {
   // one-line UserError.
   PytorchFidExtractor(const std::string& weights_path, const at::Device& device);
   // A network whose weights are already in place (tests with seeded weights).
-  PytorchFidExtractor(FidInceptionV3 network, std::string identity, const at::Device& device);
+  // Channels-last (NHWC) is the layout the convolutions run fastest in
+  // (scorch_inception_benchmark); the features are the same to rounding.
+  PytorchFidExtractor(FidInceptionV3 network, std::string identity, const at::Device& device,
+                      bool channels_last = true);
   std::string identity() const override { return identity_; }
   // pool3 features, and the log-softmax of the fc logits without their bias.
   ExtractedFeatures extract(const at::Tensor& images, const FeatureRequest& request) override;
 
  private:
+  void prepare();  // eval mode, device and layout
+
   FidInceptionV3 network_;
   at::Device device_;
   std::string identity_;
+  bool channels_last_ = true;
 };
 
 // The hash prefix in a weights file name as torch.hub writes it: the hex

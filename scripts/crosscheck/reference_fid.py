@@ -4,6 +4,12 @@ native FID Inception-v3, its torch.save reader, and its FID, IS and KID.
 
   torch-save  small torch.save files in the legacy and zip formats, with
               contents that tests/torch_save_file_test.cpp spells out
+  weights-files
+              end to end through the CLI, nothing committed: the seeded
+              weights saved full-size by torch.save in the legacy and the zip
+              format (named with their SHA-256 prefix), loaded by
+              `scorch stats --features pytorch-fid:FILE --out S.npz`, and
+              compared with pytorch-fid's statistics of the same PNG files
   inception   pytorch-fid's InceptionV3 with seeded random weights on seeded
               random images: pool3 features, FID, and torch-fidelity's IS and
               KID, precision and recall, for tests/fid_inception_test.cpp
@@ -26,6 +32,8 @@ python3-numpy, python3-scipy, python3-h5py, python3-pil and python3-tqdm
   git -C MIRROR/mseitzer+pytorch-fid/repo archive HEAD | tar -x -C /tmp/pytorch-fid
   git -C MIRROR/toshas+torch-fidelity/repo archive HEAD | tar -x -C /tmp/torch-fidelity
   /usr/bin/python3 scripts/crosscheck/reference_fid.py torch-save --out tests/fixtures/torch_save
+  /usr/bin/python3 scripts/crosscheck/reference_fid.py weights-files \
+      --pytorch-fid /tmp/pytorch-fid --scorch build/launch/scorch
   /usr/bin/python3 scripts/crosscheck/reference_fid.py inception \
       --pytorch-fid /tmp/pytorch-fid --torch-fidelity /tmp/torch-fidelity \
       --out tests/fixtures/inception/pytorch_fid_reference.h5
@@ -258,6 +266,54 @@ def inception(args):
           os.path.getsize(args.out), "bytes")
 
 
+def sha256_prefix(path):
+    import hashlib
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()[:8]
+
+
+def weights_files(args):
+    import subprocess
+    sys.path.insert(0, os.path.join(args.pytorch_fid, "src"))
+    from pytorch_fid import fid_score
+    from pytorch_fid import inception as inception_module
+
+    network, state_dict = seeded_fid_inception(inception_module)
+    original = inception_module.fid_inception_v3
+    inception_module.fid_inception_v3 = lambda: network
+    try:
+        model = inception_module.InceptionV3([3])
+    finally:
+        inception_module.fid_inception_v3 = original
+    model.eval()
+    work = tempfile.mkdtemp(prefix="scorch_weights_")
+    folder = os.path.join(work, "png")
+    os.makedirs(folder)
+    images = seeded_images("images/a", args.count, 3, 32, 4.0 ** np.linspace(-1.0, 1.0, args.count))
+    files = write_pngs(images, folder)
+    mu, sigma = fid_score.calculate_activation_statistics(files, model, batch_size=8, dims=2048, num_workers=0)
+    np.savez_compressed(os.path.join(work, "pytorch_fid.npz"), mu=mu, sigma=sigma)
+    subprocess.run([args.scorch, "data", "convert", "--format", "image-folder", "--input", folder, "--output", work,
+                    "--split", "images"], check=True)
+    for kind, zipped in (("legacy", False), ("zip", True)):
+        raw = os.path.join(work, "weights.pth")
+        torch.save(state_dict, raw, _use_new_zipfile_serialization=zipped)
+        named = os.path.join(work, "pt_inception-seeded-{}-{}.pth".format(kind, sha256_prefix(raw)))
+        os.rename(raw, named)
+        out = os.path.join(work, "scorch_{}.npz".format(kind))
+        subprocess.run([args.scorch, "stats", "--data", os.path.join(work, "images.h5"), "--features",
+                        "pytorch-fid:" + named, "--out", out], check=True)
+        ours = np.load(out)
+        print("{}: {} MB; mu differs by at most {:.3g} (of {:.3g}), sigma by {:.3g} (of {:.3g})".format(
+            kind, os.path.getsize(named) >> 20, np.abs(ours["mu"] - mu).max(), np.abs(mu).max(),
+            np.abs(ours["sigma"] - sigma).max(), np.abs(sigma).max()))
+        subprocess.run([args.scorch, "fid", out, os.path.join(work, "pytorch_fid.npz")], check=True)
+    print("files in", work)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -268,8 +324,12 @@ def main():
     ref.add_argument("--torch-fidelity", required=True)
     ref.add_argument("--out", required=True)
     ref.add_argument("--count", type=int, default=40)
+    files = commands.add_parser("weights-files")
+    files.add_argument("--pytorch-fid", required=True)
+    files.add_argument("--scorch", required=True, help="the scorch binary (build/launch/scorch)")
+    files.add_argument("--count", type=int, default=40)
     args = parser.parse_args()
-    {"torch-save": torch_save, "inception": inception}[args.command](args)
+    {"torch-save": torch_save, "inception": inception, "weights-files": weights_files}[args.command](args)
 
 
 if __name__ == "__main__":
