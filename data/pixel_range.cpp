@@ -23,9 +23,22 @@ at::Tensor pixels_to_range(const at::Tensor& pixels, PixelRange range, at::Scala
   return unit_to_range(pixels.to(dtype) / 255.0, range);
 }
 
-at::Tensor range_to_pixels(const at::Tensor& x, PixelRange range) {
-  const at::Tensor unit = range == PixelRange::unit ? x : (x + 1.0) / 2.0;
-  return at::round(unit.clamp(0.0, 1.0) * 255.0).to(at::kByte);
+const std::vector<Named<PixelQuantization>>& pixel_quantization_table() {
+  static const std::vector<Named<PixelQuantization>> table = {{PixelQuantization::round, "round"},
+                                                               {PixelQuantization::truncate, "truncate"}};
+  return table;
+}
+
+PixelQuantization parse_pixel_quantization(const std::string& name) {
+  return row_named(pixel_quantization_table(), name, "pixel quantization").value;
+}
+
+std::string to_string(PixelQuantization quantization) { return row_of(pixel_quantization_table(), quantization).name; }
+
+at::Tensor range_to_pixels(const at::Tensor& x, PixelRange range, PixelQuantization quantization) {
+  const at::Tensor levels = (range == PixelRange::unit ? x : (x + 1.0) / 2.0).clamp(0.0, 1.0) * 255.0;
+  // The cast to uint8 truncates; values are already in [0, 255].
+  return (quantization == PixelQuantization::round ? at::round(levels) : levels).to(at::kByte);
 }
 
 at::Tensor dequantize(const at::Tensor& pixels, const at::Tensor& uniform_noise, PixelRange range) {

@@ -4,6 +4,8 @@
 #include "common/distributed_keys.h"
 #include "common/user_error.h"
 #include "evaluation/features/feature_extractor.h"
+#include "evaluation/features/kernel_inception_distance.h"
+#include "evaluation/features/manifold_precision_recall.h"
 #include "evaluation/sampling/sampler_config.h"
 #include "evaluation/report/metric_table.h"
 #include "evaluation/sampling/sampler_table.h"
@@ -22,6 +24,7 @@ void declare_evaluation_config(ConfigSchema& schema) {
   const LikelihoodEvaluationSettings likelihood;
   const PrdSettings prd;
   const ToyMetricSettings toy;
+  const KidSettings kid;
   schema.add({"checkpoints", T::string, "",
               "a run or checkpoints directory (every checkpoint in it), or a comma-separated list of checkpoint "
               "files; --checkpoints overrides it"});
@@ -32,14 +35,24 @@ void declare_evaluation_config(ConfigSchema& schema) {
               fmt::format("comma-separated subset of {}", fmt::join(metric_names(), ", "))});
   schema.add({"summary", T::boolean, "false",
               "add a row with the mean and 95% interval over all checkpoints (e.g. the final ones of several seeds)"});
-  schema.add({"samples.count", T::integer, "10000", "fid, is, modes, tail: samples drawn per checkpoint", {}, 2.0});
-  schema.add({"samples.sampler", T::choice, to_string(SamplerKind::ode), "fid, is, modes, tail: the sampler",
-              sampler_names()});
+  schema.add({"samples.count", T::integer, "10000", "fid, is, kid, precision, recall, modes, tail: samples drawn per checkpoint",
+              {}, 2.0});
+  schema.add({"samples.sampler", T::choice, to_string(SamplerKind::ode),
+              "fid, is, kid, precision, recall, modes, tail: the sampler", sampler_names()});
+  schema.add({"samples.quantize", T::choice, data::to_string(data::PixelQuantization::round),
+              "how image samples become uint8 pixels before their features: EDM rounds, score_sde truncates",
+              table_names(data::pixel_quantization_table())});
   schema.add({"samples.grid", T::integer, "64", "images in each checkpoint's PNG grid (0: none)", {}, 0.0});
-  schema.add({"features.extractor", T::string, "", "fid, is: " + feature_extractor_spec_help()});
+  schema.add({"features.extractor", T::string, "", "fid, is, kid, precision, recall: " + feature_extractor_spec_help()});
   schema.add({"features.reference", T::string, "",
-              "fid: reference statistics (.h5 from `scorch stats`, or .npz with mu and sigma) or a dataset file"});
+              "fid: reference statistics (.h5 from `scorch stats`, or .npz with mu and sigma) or a dataset file; kid, "
+              "precision, recall: a dataset file"});
   schema.add({"features.batch_size", T::integer, "250", "images per extractor call", {}, 1.0});
+  schema.add({"kid.subsets", T::integer, config_default_integer(kid.subsets), "kid: random subsets averaged", {}, 1.0});
+  schema.add({"kid.subset_size", T::integer, config_default_integer(kid.subset_size),
+              "kid: features per subset from each set (fewer when a set is smaller)", {}, 2.0});
+  schema.add({"prc.neighborhood", T::integer, config_default_integer(kDefaultNeighbourhood),
+              "precision, recall: k, the manifolds' radii being distances to the k-th nearest neighbour", {}, 1.0});
   schema.add({"likelihood.data", T::string, "", "nll, bound: the test dataset file"});
   schema.add({"likelihood.count", T::integer, config_default_integer(likelihood.count), "nll, bound: the first N test images (0: all)", {}, 0.0});
   schema.add({"likelihood.repeats", T::integer, config_default_integer(likelihood.repeats), "nll, bound: dequantizations per image (the reference uses 5)",

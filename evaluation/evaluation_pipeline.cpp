@@ -9,6 +9,8 @@
 #include "evaluation/evaluation_config.h"
 #include "evaluation/features/frechet_distance.h"
 #include "evaluation/features/image_features.h"
+#include "evaluation/features/kernel_inception_distance.h"
+#include "evaluation/features/manifold_precision_recall.h"
 #include "evaluation/sampling/sample_file.h"
 #include "evaluation/toy/toy_evaluation.h"
 #include "models/score_model.h"
@@ -86,7 +88,7 @@ EvaluationPipeline::EvaluationPipeline(Config config, Communicator& communicator
   if (wants_any(&MetricEntry::needs_extractor)) {
     extractor_ = load_feature_extractor(config_.string("features.extractor"), communicator.device());
   }
-  if (wants_any(&MetricEntry::needs_reference)) reference_ = reference_statistics();
+  if (wants_any(&MetricEntry::needs_reference)) load_reference();
   if (communicator_.rank() == 0) {
     for (const char* folder : {"samples", "grids"}) std::filesystem::create_directories(report_ + "/" + folder);
   }
@@ -127,7 +129,9 @@ json EvaluationPipeline::settings() const {
   json settings = {{"metrics", config_.string("metrics")}, {"weights", config_.string("weights")},
                    {"seed", config_.integer("seed")}};
   if (wants_any(&MetricEntry::needs_samples)) {
-    settings["samples"] = {{"count", config_.integer("samples.count")}, {"sampler", config_.string("samples.sampler")}};
+    settings["samples"] = {{"count", config_.integer("samples.count")},
+                           {"sampler", config_.string("samples.sampler")},
+                           {"quantize", config_.string("samples.quantize")}};
   }
   if (extractor_) settings["extractor"] = extractor_->identity();
   if (wants(Metric::modes)) {
@@ -136,6 +140,11 @@ json EvaluationPipeline::settings() const {
   }
   if (wants(Metric::tail)) settings[to_string(Metric::tail)] = {{"xi", config_.number("tail.xi")}};
   if (wants_any(&MetricEntry::needs_reference)) settings["reference"] = config_.string("features.reference");
+  if (wants(Metric::kid)) {
+    settings[to_string(Metric::kid)] = {{"subsets", config_.integer("kid.subsets")},
+                                        {"subset_size", config_.integer("kid.subset_size")}};
+  }
+  if (wants(Metric::precision) || wants(Metric::recall)) settings["prc"] = {{"neighborhood", config_.integer("prc.neighborhood")}};
   if (wants_any(&MetricEntry::needs_test_data)) {
     settings["likelihood"] = {{"data", config_.string("likelihood.data")},
                               {"count", config_.integer("likelihood.count")},
@@ -145,15 +154,27 @@ json EvaluationPipeline::settings() const {
   return settings;
 }
 
-FeatureStatistics EvaluationPipeline::reference_statistics() {
+void EvaluationPipeline::load_reference() {
   const std::string reference = config_.string("features.reference");
-  FeatureStatistics statistics =
-      statistics_of(reference, extractor_.get(), communicator_, config_.integer("features.batch_size"));
-  if (!statistics.extractor.empty() && statistics.extractor != extractor_->identity()) {
-    throw UserError(fmt::format("features.reference {} was computed with {}, but features.extractor is {}", reference,
-                                statistics.extractor, extractor_->identity()));
+  const auto batch_size = config_.integer("features.batch_size");
+  if (wants_any(&MetricEntry::needs_all_features)) {
+    // KID and precision/recall compare sets of features, which statistics files do not hold.
+    if (is_feature_statistics_file(reference)) {
+      throw UserError(fmt::format("metrics kid, precision and recall need features.reference to be a dataset file "
+                                  "(every image's features), not the statistics file {}",
+                                  reference));
+    }
+    const ImageFeatureSummary summary =
+        summarise_image_file(reference, *extractor_, {wants(Metric::fid), false, true}, communicator_, batch_size);
+    reference_features_ = summary.features;
+    if (summary.statistics) reference_ = *summary.statistics;
+    return;
   }
-  return statistics;
+  reference_ = statistics_of(reference, extractor_.get(), communicator_, batch_size);
+  if (!reference_.extractor.empty() && reference_.extractor != extractor_->identity()) {
+    throw UserError(fmt::format("features.reference {} was computed with {}, but features.extractor is {}", reference,
+                                reference_.extractor, extractor_->identity()));
+  }
 }
 
 json EvaluationPipeline::sample(const TrainedModel& loaded, const std::string& stem) {
@@ -172,7 +193,8 @@ json EvaluationPipeline::sample(const TrainedModel& loaded, const std::string& s
     const bool images = generated.samples.dim() == 4;
     if (extractor_ && !images) throw UserError("fid and is need an image model; this model draws vectors");
     write_sample_file(samples_path(stem), generated.samples, model.range, false,
-                      {{"checkpoint", loaded.path}, {"sampler", config_.string("samples.sampler")}});
+                      {{"checkpoint", loaded.path}, {"sampler", config_.string("samples.sampler")}},
+                      data::parse_pixel_quantization(config_.string("samples.quantize")));
     if (images && config_.integer("samples.grid") > 0) {
       write_sample_grid(report_ + "/grids/" + stem + ".png", generated.samples, model.range,
                         config_.integer("samples.grid"));
@@ -188,17 +210,34 @@ json EvaluationPipeline::sample(const TrainedModel& loaded, const std::string& s
 json EvaluationPipeline::image_metrics(const std::string& stem) {
   const std::string unit = stem + ".features";
   if (auto done = units_.finished(unit)) return *done;
-  const FeatureRequest request{wants(Metric::fid), wants(Metric::is)};
+  const FeatureRequest request{wants(Metric::fid), wants(Metric::is), wants_any(&MetricEntry::needs_all_features)};
   const ImageFeatureSummary summary = summarise_image_file(samples_path(stem), *extractor_, request, communicator_,
                                                            config_.integer("features.batch_size"));
   json values = json::object();
-  if (summary.statistics) {
+  if (summary.statistics && wants(Metric::fid)) {
     values[to_string(Metric::fid)] =
         frechet_distance(summary.statistics->mu, summary.statistics->sigma, reference_.mu, reference_.sigma);
   }
   if (summary.inception_score) {
     values[to_string(Metric::is)] = summary.inception_score->mean;
     values[report_key::is_std] = summary.inception_score->std;
+  }
+  // Every rank holds both feature sets; rank 0 alone compares them (its values are the unit's record).
+  if (summary.features.defined() && communicator_.rank() == 0) {
+    const at::Tensor generated = summary.features.to(communicator_.device());
+    const at::Tensor real = reference_features_.to(communicator_.device());
+    if (wants(Metric::kid)) {
+      const KidSettings settings{config_.integer("kid.subsets"), config_.integer("kid.subset_size"),
+                                 static_cast<std::uint64_t>(config_.integer("seed"))};
+      const KernelInceptionDistance kid = kernel_inception_distance(generated, real, settings);
+      values[to_string(Metric::kid)] = kid.mean;
+      values[report_key::kid_std] = kid.std;
+    }
+    if (wants(Metric::precision) || wants(Metric::recall)) {
+      const KnnPrecisionRecall prc = manifold_precision_recall(generated, real, config_.integer("prc.neighborhood"));
+      if (wants(Metric::precision)) values[to_string(Metric::precision)] = prc.precision;
+      if (wants(Metric::recall)) values[to_string(Metric::recall)] = prc.recall;
+    }
   }
   units_.record(unit, values);
   return values;

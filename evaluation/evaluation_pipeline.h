@@ -66,7 +66,7 @@ class EvaluationPipeline {
  private:
   bool wants(Metric metric) const { return metrics_.count(metric) > 0; }
   bool wants_any(bool MetricEntry::*need) const;
-  FeatureStatistics reference_statistics();
+  void load_reference();  // reference_ and, for kid, precision and recall, reference_features_
   nlohmann::ordered_json sample(const TrainedModel& loaded, const std::string& stem);
   nlohmann::ordered_json image_metrics(const std::string& stem);
   nlohmann::ordered_json toy_metrics(const TrainedModel& loaded, const std::string& stem);
@@ -81,6 +81,7 @@ class EvaluationPipeline {
   WorkUnits units_;
   std::unique_ptr<FeatureExtractor> extractor_;
   FeatureStatistics reference_;
+  at::Tensor reference_features_;  // float [N, D] on the CPU, for kid, precision and recall
 };
 
 }  // namespace scorch::evaluation

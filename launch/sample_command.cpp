@@ -38,6 +38,7 @@ struct SampleOptions {
   std::optional<std::int64_t> seed;
   std::string weights = "ema";
   bool with_float = false;
+  std::string quantize = data::to_string(data::PixelQuantization::round);
   std::vector<std::string> overrides;
 };
 
@@ -110,7 +111,8 @@ void run_sampling(SampleOptions options) {
       {"latents", options.latents},
       {"model_config", loaded.state.config_yaml},
       {"mean_function_evaluations", fmt::format("{}", generated.mean_function_evaluations)}};
-  evaluation::write_sample_file(options.out, generated.samples, range, options.with_float, attributes);
+  evaluation::write_sample_file(options.out, generated.samples, range, options.with_float, attributes,
+                                data::parse_pixel_quantization(options.quantize));
   if (!options.grid.empty()) {
     evaluation::write_sample_grid(options.grid, generated.samples, range, options.grid_count);
   }
@@ -143,6 +145,11 @@ void add_sample_command(CLI::App& app) {
   sample->add_option("--grid-count", options->grid_count, "images in the grid (default 64)");
   sample->add_option("--seed", options->seed, "root of the sampler noise (default: the checkpoint's seed)");
   sample->add_option("--weights", options->weights, "ema (default) or model")->check(CLI::IsMember({"ema", "model"}));
+  sample->add_option("--quantize", options->quantize,
+                     fmt::format("how images become uint8: {} (default {}; EDM rounds, score_sde truncates)",
+                                 fmt::join(table_names(data::pixel_quantization_table()), " | "),
+                                 options->quantize))
+      ->check(CLI::IsMember(table_names(data::pixel_quantization_table())));
   sample->add_flag("--float", options->with_float, "also store float32 samples (/samples) in the model's range");
   sample->add_option("--set", options->overrides, "sampler setting, e.g. --set sampler.pc.steps=500 (repeatable)")
       ->expected(1)

@@ -40,7 +40,7 @@ std::string write_eval_config(const std::string& name, const std::string& extra 
   const Fixture& f = fixture();
   const std::string path = temp_path(name + ".yaml");
   std::ofstream(path) << "checkpoints: " << f.run << "\n"
-                      << "metrics: fid,is,nll,bound\n"
+                      << "metrics: fid,is,kid,precision,recall,nll,bound\n"
                          "samples: {count: 24, sampler: ode, grid: 16}\n"
                          "sampler: {batch_size: 8, ode: {rtol: 1e-3, atol: 1e-3}}\n"
                       << "features: {extractor: " << f.classifier << ", reference: " << f.data << ", batch_size: 16}\n"
@@ -83,13 +83,23 @@ TEST(EvaluateCli, OneAndTwoRanksGiveTheSameReport) {
   EXPECT_EQ(report["checkpoints"][0]["step"], 2);
   EXPECT_EQ(report["checkpoints"][1]["step"], 4);
   const nlohmann::json& metrics = report["checkpoints"][1]["metrics"];
-  for (const char* key : {"fid", "is", "is_std", "nll_bpd", "nll_bpd_ci95", "bound_bpd", "sample_nfe", "nll_nfe"}) {
+  for (const char* key : {"fid", "is", "is_std", "kid", "kid_std", "precision", "recall", "nll_bpd", "nll_bpd_ci95",
+                          "bound_bpd", "sample_nfe", "nll_nfe"}) {
     EXPECT_TRUE(metrics.contains(key)) << key;
   }
   EXPECT_GT(metrics["fid"].get<double>(), 0.0);
   EXPECT_GE(metrics["is"].get<double>(), 1.0);
   EXPECT_LE(metrics["is"].get<double>(), 4.0);  // four classes
   EXPECT_GT(metrics["nll_bpd"].get<double>(), 0.0);
+  for (const char* share : {"precision", "recall"}) {
+    EXPECT_GE(metrics[share].get<double>(), 0.0) << share;
+    EXPECT_LE(metrics[share].get<double>(), 1.0) << share;
+  }
+  // The protocol next to the numbers: count, quantisation, extractor identity, KID subsets.
+  EXPECT_EQ(report["settings"]["samples"]["count"], 24);
+  EXPECT_EQ(report["settings"]["samples"]["quantize"], "round");
+  EXPECT_EQ(report["settings"]["kid"]["subset_size"], 1000);
+  EXPECT_NE(report["settings"]["extractor"].get<std::string>().find("classifier:"), std::string::npos);
   expect_same_metrics(report, read_report(two), 1e-6);
   EXPECT_TRUE(std::filesystem::exists(one + "/report.md"));
   EXPECT_TRUE(std::filesystem::exists(one + "/plots/fid.svg"));
@@ -129,13 +139,19 @@ TEST(EvaluateCli, BadInputGivesOneLineErrors) {
       run_scorch("evaluate --config " + write_eval_config("bad1") + report + " --set features.extractor=/nonexistent.pt"),
       "no such feature extractor");
   expect_one_error_line(
-      run_scorch("evaluate --config " + write_eval_config("bad2") + report + " --set features.reference=" + npz),
+      run_scorch("evaluate --config " + write_eval_config("bad2") + report + " --set metrics=fid --set features.reference=" + npz),
       "feature dimensions differ");
   expect_one_error_line(run_scorch("evaluate --config " + write_eval_config("bad3") + report +
                                    " --set metrics=nll --set likelihood.data=" + other_shape),
                         "the model of");
-  expect_one_error_line(run_scorch("evaluate --config " + write_eval_config("bad4") + report + " --set metrics=fid,kid"),
-                        "unknown metric 'kid'");
+  expect_one_error_line(run_scorch("evaluate --config " + write_eval_config("bad4") + report + " --set metrics=fid,fvd"),
+                        "unknown metric 'fvd'");
+  expect_one_error_line(run_scorch("evaluate --config " + write_eval_config("bad6") + report +
+                                   " --set metrics=kid --set features.reference=" + npz),
+                        "need features.reference to be a dataset file");
+  expect_one_error_line(run_scorch("evaluate --config " + write_eval_config("bad7") + report +
+                                   " --set samples.quantize=floor"),
+                        "samples.quantize");
   expect_one_error_line(run_scorch("evaluate --config " + write_eval_config("bad5") + report + " --checkpoints " +
                                    temp_path("no_such_run")),
                         "no_such_run");

@@ -156,15 +156,15 @@ TEST(EvaluationReport, ASummaryRowGivesTheMeanAndStudentTIntervalOverCheckpoints
   for (int seed = 1; seed <= 3; ++seed) {
     records.push_back({{"checkpoint", fmt::format("/x/seed-{}/checkpoints/final.h5", seed)},
                        {"step", 4000},
-                       {"metrics", {{"f1", 0.5 + 0.1 * seed}, {"majority_share", seed == 2 ? 0.9 : 0.8}}}});
+                       {"metrics", {{"prd_f1", 0.5 + 0.1 * seed}, {"majority_share", seed == 2 ? 0.9 : 0.8}}}});
   }
   const ReportFiles files = write_evaluation_report(directory, json::object(), records, {}, true);
   std::ifstream in(files.json);
   const json summary = json::parse(in)["summary"];
-  // f1: 0.6, 0.7, 0.8 → mean 0.7, sd 0.1, half-width t_{0.975, 2} · 0.1/√3 = 4.303 · 0.0577.
-  EXPECT_NEAR(summary["f1"]["mean"].get<double>(), 0.7, 1e-12);
-  EXPECT_NEAR(summary["f1"]["ci95"].get<double>(), 4.303 * 0.1 / std::sqrt(3.0), 1e-9);
-  EXPECT_EQ(summary["f1"]["n"], 3);
+  // prd_f1: 0.6, 0.7, 0.8 → mean 0.7, sd 0.1, half-width t_{0.975, 2} · 0.1/√3 = 4.303 · 0.0577.
+  EXPECT_NEAR(summary["prd_f1"]["mean"].get<double>(), 0.7, 1e-12);
+  EXPECT_NEAR(summary["prd_f1"]["ci95"].get<double>(), 4.303 * 0.1 / std::sqrt(3.0), 1e-9);
+  EXPECT_EQ(summary["prd_f1"]["n"], 3);
   const std::string md = read_text(files.markdown);
   EXPECT_TRUE(contains(md, "| 4000 | seed-2/final.h5 | 0.900 | 0.700 |\n")) << md;
   EXPECT_TRUE(contains(md, "| | **mean ± 95% CI over 3** | 0.833 ± 0.143 | 0.700 ± 0.248 |\n")) << md;

@@ -186,7 +186,7 @@ TEST(FidInception, MatchesPytorchFidAndTorchFidelityOnSeededWeights) {
 
   // Precision and recall of a (as generated) against b (as real), k = 3.
   const at::Tensor prc_expected = data::read_tensor(fixture(), "precision_recall_ab");
-  const PrecisionRecall prc = manifold_precision_recall(a, b);
+  const KnnPrecisionRecall prc = manifold_precision_recall(a, b);
   EXPECT_NEAR(prc.precision, prc_expected[0].item<double>(), 1e-6);
   EXPECT_NEAR(prc.recall, prc_expected[1].item<double>(), 1e-6);
   std::printf("precision %.4f, recall %.4f; torch-fidelity %.4f, %.4f\n", prc.precision, prc.recall,

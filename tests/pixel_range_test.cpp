@@ -1,3 +1,4 @@
+#include "common/user_error.h"
 #include "data/pixel_range.h"
 #include "evaluation/likelihood/bits_per_dim.h"
 
@@ -22,6 +23,21 @@ TEST(PixelRange, MapsToModelRangeAndBack) {
   EXPECT_TRUE(at::equal(data::range_to_pixels(unit, PixelRange::unit), pixels));
   EXPECT_TRUE(at::equal(data::range_to_pixels(symmetric, PixelRange::symmetric), pixels));
   EXPECT_EQ(data::range_to_pixels(at::tensor({-3.0, 7.0}), PixelRange::unit)[1].item<uint8_t>(), 255);
+}
+
+TEST(PixelRange, RoundsAsEdmOrTruncatesAsScoreSde) {
+  // 0.7 and 254.6 levels: EDM's rounding gives 1 and 255, score_sde's cast 0 and 254.
+  const at::Tensor x = at::tensor({0.7 / 255.0, 254.6 / 255.0, 1.5, -0.1}, at::kDouble);
+  const at::Tensor rounded = data::range_to_pixels(x, PixelRange::unit, data::PixelQuantization::round);
+  const at::Tensor truncated = data::range_to_pixels(x, PixelRange::unit, data::PixelQuantization::truncate);
+  EXPECT_TRUE(at::equal(rounded, at::tensor({1, 255, 255, 0}).to(at::kByte))) << rounded;
+  EXPECT_TRUE(at::equal(truncated, at::tensor({0, 254, 255, 0}).to(at::kByte))) << truncated;
+  // Symmetric range: score_sde maps x to (x + 1)/2 first.
+  EXPECT_EQ(data::range_to_pixels(at::tensor({0.0}), PixelRange::symmetric, data::PixelQuantization::truncate)
+                .item<uint8_t>(),
+            127);
+  EXPECT_EQ(data::parse_pixel_quantization("truncate"), data::PixelQuantization::truncate);
+  EXPECT_THROW(data::parse_pixel_quantization("floor"), UserError);
 }
 
 TEST(PixelRange, DequantizationFillsEachBin) {

@@ -103,7 +103,7 @@ TEST(ManifoldPrecisionRecall, SeesModeDroppingAndOutliers) {
   const at::Tensor real = at::linspace(0.0, 1.0, 100, at::kFloat).view({100, 1});
   const at::Tensor half = at::linspace(0.0, 0.5, 50, at::kFloat).view({50, 1});
   const at::Tensor generated = at::cat({half, at::full({10, 1}, 10.0, at::kFloat)});
-  const PrecisionRecall prc = manifold_precision_recall(generated, real);
+  const KnnPrecisionRecall prc = manifold_precision_recall(generated, real);
   // The outliers lie outside the real manifold; the real second half outside the generated one.
   EXPECT_NEAR(prc.precision, 50.0 / 60.0, 1e-9);
   EXPECT_GT(prc.recall, 0.45);

@@ -37,7 +37,7 @@ TEST(ToyExperiments, ASmokeSeedOfEveryComparisonWritesItsResultTable) {
   for (const char* method : {"| dlpm-alpha-1.7 |", "| dlpm-alpha-1.8 |", "| dlpm-alpha-1.9 |", "| dlpm-alpha-2.0 |"}) {
     EXPECT_NE(grid.find(method), std::string::npos) << method << "\n" << grid;
   }
-  EXPECT_NE(grid.find("| F1 (PRD) |"), std::string::npos) << grid;
+  EXPECT_NE(grid.find("| PRD F1 |"), std::string::npos) << grid;
   const std::string cloud = read_text(out + "/cloud/results.md");
   EXPECT_NE(cloud.find("| dlpm-alpha-2.0 |"), std::string::npos) << cloud;
   EXPECT_NE(cloud.find("| tail MSLE |"), std::string::npos) << cloud;
@@ -49,11 +49,11 @@ TEST(ToyExperiments, ASmokeSeedOfEveryComparisonWritesItsResultTable) {
   for (const auto& share : metrics["mode_shares"]) total += share.get<double>();
   EXPECT_EQ(metrics["mode_shares"].size(), 9u);
   EXPECT_NEAR(total, 1.0, 1e-12);
-  for (const char* name : {"precision", "recall", "f1"}) {
+  for (const char* name : {"prd_precision", "prd_recall", "prd_f1"}) {
     EXPECT_GE(metrics[name].get<double>(), 0.0) << name;
     EXPECT_LE(metrics[name].get<double>(), 1.0) << name;
   }
-  EXPECT_EQ(report["summary"]["f1"]["n"], 1);
+  EXPECT_EQ(report["summary"]["prd_f1"]["n"], 1);
 }
 
 TEST(ToyExperiments, TheDlpmSamplerOnATrainedToyModelStaysFiniteOverTenSeeds) {

@@ -36,7 +36,7 @@ double share_inside(const at::Tensor& points, const at::Tensor& centres, const a
 
 }  // namespace
 
-PrecisionRecall manifold_precision_recall(const at::Tensor& generated, const at::Tensor& real,
+KnnPrecisionRecall manifold_precision_recall(const at::Tensor& generated, const at::Tensor& real,
                                           std::int64_t neighbourhood) {
   if (generated.dim() != 2 || real.dim() != 2 || generated.size(1) != real.size(1)) {
     throw UserError(fmt::format("precision/recall: feature sets [{}] and [{}] do not match",

@@ -11,14 +11,17 @@
 
 namespace scorch::evaluation {
 
-struct PrecisionRecall {
+// Kynkäänniemi et al.'s and torch-fidelity's k.
+inline constexpr std::int64_t kDefaultNeighbourhood = 3;
+
+struct KnnPrecisionRecall {
   double precision = 0.0;
   double recall = 0.0;
 };
 
 // generated [N, d], real [M, d]; distances are taken in float32 in blocks of
 // rows, so memory stays at a block times the larger set.
-PrecisionRecall manifold_precision_recall(const at::Tensor& generated, const at::Tensor& real,
-                                          std::int64_t neighbourhood = 3);
+KnnPrecisionRecall manifold_precision_recall(const at::Tensor& generated, const at::Tensor& real,
+                                          std::int64_t neighbourhood = kDefaultNeighbourhood);
 
 }  // namespace scorch::evaluation

@@ -15,7 +15,7 @@
 //    "metrics": {KEY: value, ...}}
 // with the keys of the metric table's columns (evaluation/report/metric_table.h:
 // fid, is and is_std, nll_bpd and its ci95, the toy shares, precision, recall,
-// f1, tail_msle, the costs sample_nfe and nll_nfe, ...), where any may be absent. Non-finite metric values count as absent in
+// prd_f1, tail_msle, the costs sample_nfe and nll_nfe, ...), where any may be absent. Non-finite metric values count as absent in
 // the table and plots (report.json keeps the records as given, where JSON
 // writes them as null). Table columns appear only for metrics some record has.
 #include "evaluation/report/svg_plot.h"

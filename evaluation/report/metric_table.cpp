@@ -14,22 +14,28 @@ namespace scorch::evaluation {
 
 const std::vector<MetricEntry>& metric_table() {
   namespace k = report_key;
-  // name, samples, extractor, reference, test data, toy, columns, plots
+  // name, samples, extractor, reference, all features, test data, toy, columns, plots
   static const std::vector<MetricEntry> table = {
-      {Metric::fid, "fid", true, true, true, false, false, {{"FID", "", "", 2}}, {{"", "FID", "FID"}}},
-      {Metric::is, "is", true, true, false, false, false, {{"IS", "", k::is_std, 2}}, {{"", "Inception Score", "IS"}}},
-      {Metric::nll, "nll", false, false, false, true, false, {{"NLL (bits/dim)", k::nll_bpd, k::nll_bpd_ci95, 3}},
+      {Metric::fid, "fid", true, true, true, false, false, false, {{"FID", "", "", 2}}, {{"", "FID", "FID"}}},
+      {Metric::is, "is", true, true, false, false, false, false, {{"IS", "", k::is_std, 2}},
+       {{"", "Inception Score", "IS"}}},
+      {Metric::kid, "kid", true, true, true, true, false, false, {{"KID", "", k::kid_std, 4}}, {{"", "KID", "KID"}}},
+      {Metric::precision, "precision", true, true, true, true, false, false, {{"precision", "", "", 3}},
+       {{"precision_recall", "share", "precision"}}},
+      {Metric::recall, "recall", true, true, true, true, false, false, {{"recall", "", "", 3}},
+       {{"precision_recall", "share", "recall"}}},
+      {Metric::nll, "nll", false, false, false, false, true, false, {{"NLL (bits/dim)", k::nll_bpd, k::nll_bpd_ci95, 3}},
        {{"bits_per_dim", "bits/dim", "ODE NLL"}}},
-      {Metric::bound, "bound", false, false, false, true, false,
+      {Metric::bound, "bound", false, false, false, false, true, false,
        {{"bound (bits/dim)", k::bound_bpd, k::bound_bpd_ci95, 3}}, {{"bits_per_dim", "bits/dim", "DSM bound"}}},
-      {Metric::modes, "modes", true, false, false, false, true,
+      {Metric::modes, "modes", true, false, false, false, false, true,
        {{"majority share", "majority_share", "", 3},
         {"mode share TV", "mode_share_tv", "", 3},
-        {"precision", "precision", "", 3},
-        {"recall", "recall", "", 3},
-        {"F1 (PRD)", "f1", "", 3}},
+        {"PRD precision", k::prd_precision, "", 3},
+        {"PRD recall", k::prd_recall, "", 3},
+        {"PRD F1", k::prd_f1, "", 3}},
        {}},
-      {Metric::tail, "tail", true, false, false, false, true, {{"tail MSLE", "tail_msle", "", 3}}, {}},
+      {Metric::tail, "tail", true, false, false, false, false, true, {{"tail MSLE", "tail_msle", "", 3}}, {}},
   };
   return table;
 }

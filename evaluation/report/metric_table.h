@@ -9,7 +9,7 @@
 
 namespace scorch::evaluation {
 
-enum class Metric { fid, is, nll, bound, modes, tail };
+enum class Metric { fid, is, kid, precision, recall, nll, bound, modes, tail };
 
 // One report column: its header, the record key it shows (empty: the metric's
 // own name) and the key shown after "±" (empty: none).
@@ -33,6 +33,7 @@ struct MetricEntry {
   bool needs_samples;     // drawn by samples.sampler
   bool needs_extractor;   // features.extractor
   bool needs_reference;   // features.reference
+  bool needs_all_features;  // every sample's and reference image's features, not only their moments
   bool needs_test_data;   // likelihood.data
   bool needs_toy;         // a model trained on a data.synthetic toy
   std::vector<MetricColumn> columns;
@@ -49,6 +50,12 @@ std::string column_key(const MetricEntry& entry, const MetricColumn& column);
 // The record keys the pipeline writes besides the metrics' own names.
 namespace report_key {
 inline constexpr const char* is_std = "is_std";
+inline constexpr const char* kid_std = "kid_std";
+// The toy metric `modes` reports the PRD curve's precision and recall (Sajjadi
+// et al.), not the image metrics' k-NN ones; their keys keep them apart.
+inline constexpr const char* prd_precision = "prd_precision";
+inline constexpr const char* prd_recall = "prd_recall";
+inline constexpr const char* prd_f1 = "prd_f1";
 inline constexpr const char* nll_bpd = "nll_bpd";
 inline constexpr const char* nll_bpd_ci95 = "nll_bpd_ci95";
 inline constexpr const char* bound_bpd = "bound_bpd";

@@ -12,7 +12,8 @@
 namespace scorch::evaluation {
 
 void write_sample_file(const std::string& path, const at::Tensor& samples, data::PixelRange range, bool with_float,
-                       const std::map<std::string, std::string>& attributes) {
+                       const std::map<std::string, std::string>& attributes,
+                       data::PixelQuantization quantization) {
   const at::Tensor values = samples.to(at::kCPU, at::kFloat).contiguous();
   if (values.dim() != 4) {
     data::TensorArchiveWriter writer(path);
@@ -23,9 +24,10 @@ void write_sample_file(const std::string& path, const at::Tensor& samples, data:
   }
   const data::DatasetShape shape{values.size(0), values.size(1), values.size(2), values.size(3)};
   data::DatasetWriter writer(path, shape, /*with_labels=*/false, "scorch sample", "samples");
-  writer.append(data::range_to_pixels(values, range));
+  writer.append(data::range_to_pixels(values, range, quantization));
   if (with_float) writer.write_extra_dataset("samples", values);
   writer.set_text_attribute("range", data::to_string(range));
+  writer.set_text_attribute("quantize", data::to_string(quantization));
   for (const auto& [name, value] : attributes) writer.set_text_attribute(name, value);
   writer.finish();
 }

@@ -13,8 +13,10 @@
 
 namespace scorch::evaluation {
 
+// Images are quantised as `quantization` says, recorded as the attribute `quantize`.
 void write_sample_file(const std::string& path, const at::Tensor& samples, data::PixelRange range, bool with_float,
-                       const std::map<std::string, std::string>& attributes);
+                       const std::map<std::string, std::string>& attributes,
+                       data::PixelQuantization quantization = data::PixelQuantization::round);
 
 // A PNG grid of the first `count` image samples (in the model's range);
 // UserError for vector samples.

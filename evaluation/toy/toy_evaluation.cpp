@@ -1,5 +1,7 @@
 #include "evaluation/toy/toy_evaluation.h"
 
+#include "evaluation/report/metric_table.h"
+
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -21,9 +23,9 @@ ToyMetrics evaluate_toy_samples(const at::Tensor& samples, const models::ToySpec
     metrics.values["mode_share_tv"] = shares.total_variation;
     const at::Tensor reference = models::toy_points(spec, settings.data_seed, spec.count, x.size(0));
     const PrecisionRecall pr = prd_precision_recall(reference, x, settings.prd);
-    metrics.values["precision"] = pr.precision;
-    metrics.values["recall"] = pr.recall;
-    metrics.values["f1"] = pr.f1;
+    metrics.values[report_key::prd_precision] = pr.precision;
+    metrics.values[report_key::prd_recall] = pr.recall;
+    metrics.values[report_key::prd_f1] = pr.f1;
   }
   if (settings.tail) {
     const std::int64_t count = std::max(settings.tail_reference_count, x.size(0));

@@ -21,7 +21,7 @@ struct ToyMetricSettings {
 
 struct ToyMetrics {
   std::vector<double> shares;           // modes: per mode, in the toy's mode order
-  std::map<std::string, double> values;  // majority_share, mode_share_max_error, mode_share_tv, precision, recall, f1, tail_msle
+  std::map<std::string, double> values;  // majority_share, mode_share_max_error, mode_share_tv, prd_precision, prd_recall, prd_f1, tail_msle
 };
 
 // samples [N, 2]. The reference points are the toy's points after its
