@@ -47,6 +47,8 @@ void declare_evaluation_config(ConfigSchema& schema) {
   schema.add({"features.reference", T::string, "",
               "fid: reference statistics (.h5 from `scorch stats`, or .npz with mu and sigma) or a dataset file; kid, "
               "precision, recall: a dataset file"});
+  schema.add({"features.reference_count", T::integer, "0",
+              "a dataset file as features.reference: use its first N images (0: all)", {}, 0.0});
   schema.add({"features.batch_size", T::integer, "250", "images per extractor call", {}, 1.0});
   schema.add({"kid.subsets", T::integer, config_default_integer(kid.subsets), "kid: random subsets averaged", {}, 1.0});
   schema.add({"kid.subset_size", T::integer, config_default_integer(kid.subset_size),

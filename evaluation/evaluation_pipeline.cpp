@@ -139,7 +139,10 @@ json EvaluationPipeline::settings() const {
                                           {"runs", config_.integer("modes.runs")}};
   }
   if (wants(Metric::tail)) settings[to_string(Metric::tail)] = {{"xi", config_.number("tail.xi")}};
-  if (wants_any(&MetricEntry::needs_reference)) settings["reference"] = config_.string("features.reference");
+  if (wants_any(&MetricEntry::needs_reference)) {
+    settings["reference"] = config_.string("features.reference");
+    settings["reference_count"] = config_.integer("features.reference_count");
+  }
   if (wants(Metric::kid)) {
     settings[to_string(Metric::kid)] = {{"subsets", config_.integer("kid.subsets")},
                                         {"subset_size", config_.integer("kid.subset_size")}};
@@ -157,6 +160,7 @@ json EvaluationPipeline::settings() const {
 void EvaluationPipeline::load_reference() {
   const std::string reference = config_.string("features.reference");
   const auto batch_size = config_.integer("features.batch_size");
+  const auto reference_count = config_.integer("features.reference_count");
   if (wants_any(&MetricEntry::needs_all_features)) {
     // KID and precision/recall compare sets of features, which statistics files do not hold.
     if (is_feature_statistics_file(reference)) {
@@ -164,13 +168,13 @@ void EvaluationPipeline::load_reference() {
                                   "(every image's features), not the statistics file {}",
                                   reference));
     }
-    const ImageFeatureSummary summary =
-        summarise_image_file(reference, *extractor_, {wants(Metric::fid), false, true}, communicator_, batch_size);
+    const ImageFeatureSummary summary = summarise_image_file(reference, *extractor_, {wants(Metric::fid), false, true},
+                                                             communicator_, batch_size, reference_count);
     reference_features_ = summary.features;
     if (summary.statistics) reference_ = *summary.statistics;
     return;
   }
-  reference_ = statistics_of(reference, extractor_.get(), communicator_, batch_size);
+  reference_ = statistics_of(reference, extractor_.get(), communicator_, batch_size, reference_count);
   if (!reference_.extractor.empty() && reference_.extractor != extractor_->identity()) {
     throw UserError(fmt::format("features.reference {} was computed with {}, but features.extractor is {}", reference,
                                 reference_.extractor, extractor_->identity()));

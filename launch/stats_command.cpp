@@ -41,7 +41,7 @@ void add_stats_command(CLI::App& app) {
   CLI::App* stats = app.add_subcommand("stats", "Write FID reference statistics (mu, sigma) of a dataset file");
   stats->add_option("--data", options->data, "dataset file (.h5)")->required();
   stats->add_option("--features", options->features, "feature extractor: " + evaluation::feature_extractor_spec_help())->required();
-  stats->add_option("--out", options->out, "output statistics file: .h5, or .npz with mu and sigma as pytorch-fid --save-stats writes")->required();
+  stats->add_option("--out", options->out, "output statistics file: .h5, or .npz holding mu and sigma in the layout pytorch-fid saves")->required();
   stats->add_option("--batch-size", options->batch_size, "images per extractor call (default 250)");
   stats->add_option("--limit", options->limit, "use only the first N images (default: all)");
   add_distributed_options(*stats, options->distributed);

@@ -61,10 +61,13 @@ ImageFeatureSummary summarise_image_file(const std::string& path, FeatureExtract
 namespace scorch::evaluation {
 
 FeatureStatistics statistics_of(const std::string& path, FeatureExtractor* extractor, Communicator& communicator,
-                                std::int64_t batch_size) {
-  if (is_feature_statistics_file(path)) return read_feature_statistics(path);
+                                std::int64_t batch_size, std::int64_t limit) {
+  if (is_feature_statistics_file(path)) {
+    if (limit > 0) throw UserError(path + ": a statistics file cannot be limited to its first images");
+    return read_feature_statistics(path);
+  }
   if (!extractor) throw UserError(path + ": a dataset file; computing its statistics needs --features EXTRACTOR");
-  return *summarise_image_file(path, *extractor, {true, false}, communicator, batch_size).statistics;
+  return *summarise_image_file(path, *extractor, {true, false}, communicator, batch_size, limit).statistics;
 }
 
 }  // namespace scorch::evaluation

@@ -35,8 +35,9 @@ ImageFeatureSummary summarise_image_file(const std::string& path, FeatureExtract
 namespace scorch::evaluation {
 
 // A statistics file (.h5 from `scorch stats`, or .npz) is read as is; a dataset
-// file is summarised with `extractor`, which must then be given.
+// file is summarised with `extractor`, which must then be given: its first
+// `limit` images (all when limit is 0; a limit on a statistics file is a UserError).
 FeatureStatistics statistics_of(const std::string& path, FeatureExtractor* extractor, Communicator& communicator,
-                                std::int64_t batch_size);
+                                std::int64_t batch_size, std::int64_t limit = 0);
 
 }  // namespace scorch::evaluation
