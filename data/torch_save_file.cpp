@@ -12,6 +12,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string_view>
 
@@ -62,6 +63,17 @@ std::string read_whole_file(const std::string& path) {
 }
 
 bool is_tar(const std::string& bytes) { return bytes.size() >= 262 && bytes.compare(257, 5, "ustar") == 0; }
+
+// numel elements of `dtype` in bytes, refused (before anything is allocated)
+// when it overflows or exceeds `available`, the bytes the file can hold.
+std::size_t storage_bytes(std::int64_t numel, at::ScalarType dtype, std::size_t available, const std::string& where) {
+  std::size_t bytes = 0;
+  if (numel < 0 || __builtin_mul_overflow(static_cast<std::size_t>(numel), c10::elementSize(dtype), &bytes) ||
+      bytes > available) {
+    throw UserError(fmt::format("{}: a storage of {} elements, more than the file holds (damaged)", where, numel));
+  }
+  return bytes;
+}
 
 // The storages of one file by key; tensors are views of them.
 class StorageTable {
@@ -114,17 +126,24 @@ at::Tensor view_of(const PickleValue& storage_value, std::int64_t offset, const 
                    const std::vector<std::int64_t>& strides, const std::string& path) {
   const at::Tensor& storage = storage_value.as_tensor(path + ": tensor storage");
   if (sizes.size() != strides.size()) throw UserError(path + ": a tensor's size and stride differ in length");
+  const auto past_storage = [&] {
+    return UserError(fmt::format("{}: a tensor reaches past its storage of {} elements", path, storage.numel()));
+  };
   std::int64_t last = offset;
   bool empty = false;
   for (std::size_t d = 0; d < sizes.size(); ++d) {
     if (sizes[d] < 0 || strides[d] < 0) throw UserError(path + ": a tensor with negative size or stride");
     if (sizes[d] == 0) empty = true;
-    last += (sizes[d] - 1) * strides[d];
+    std::int64_t reach = 0;
+    if (sizes[d] > 0 && (__builtin_mul_overflow(sizes[d] - 1, strides[d], &reach) ||
+                         __builtin_add_overflow(last, reach, &last))) {
+      throw past_storage();
+    }
   }
-  if (offset < 0 || (!empty && last >= storage.numel())) {
-    throw UserError(fmt::format("{}: a tensor reaches past its storage of {} elements", path, storage.numel()));
-  }
-  return storage.as_strided(sizes, strides, offset);
+  if (offset < 0 || (!empty && last >= storage.numel())) throw past_storage();
+  // as_strided's offset counts from the start of the underlying storage, where
+  // a legacy storage view (a narrowed root) begins at its own offset.
+  return storage.as_strided(sizes, strides, storage.storage_offset() + offset);
 }
 
 // What torch's own classes become; every other call is kept as an object.
@@ -194,10 +213,9 @@ PickleValue read_zip(const std::string& path) {
     if (entry.compare(slash, std::string::npos, "/data.pkl") == 0) prefix = entry.substr(0, slash + 1);
     if (entry.compare(slash, 6, "/code/") == 0) torchscript = true;
   }
-  if (prefix.empty()) {
-    throw UserError(path + (torchscript ? ": a TorchScript module, not a torch.save file"
-                                        : ": a zip archive without data.pkl, not a torch.save file"));
-  }
+  // TorchScript archives hold a data.pkl too, but also their code.
+  if (torchscript) throw UserError(path + ": a TorchScript module, not a torch.save file");
+  if (prefix.empty()) throw UserError(path + ": a zip archive without data.pkl, not a torch.save file");
   if (archive.find(prefix + "byteorder")) {
     const std::string order = archive.read(prefix + "byteorder");
     if (order != "little") throw UserError(path + ": saved on a " + order + "-endian machine");
@@ -205,8 +223,11 @@ PickleValue read_zip(const std::string& path) {
   StorageTable storages(path);
   const PickleHooks hooks = torch_hooks(path, [&](const StorageId& id) {
     if (at::Tensor* known = storages.find(id.key)) return PickleValue::tensor(*known);
+    const std::string where = path + ": storage " + id.key;
+    const std::string bytes = archive.read(prefix + "data/" + id.key);
+    storage_bytes(id.numel, id.dtype, bytes.size(), where);
     at::Tensor& storage = storages.add(id.key, id.dtype, id.numel);
-    fill_storage(storage, archive.read(prefix + "data/" + id.key), path + ": storage " + id.key);
+    fill_storage(storage, bytes, where);
     return PickleValue::tensor(storage);
   });
   const std::string pickle = archive.read(prefix + "data.pkl");
@@ -239,6 +260,7 @@ PickleValue read_legacy(const std::string& path, const std::string& bytes) {
 
   StorageTable storages(path);
   const PickleHooks hooks = torch_hooks(path, [&](const StorageId& id) {
+    storage_bytes(id.numel, id.dtype, bytes.size(), path + ": storage " + id.key);
     const at::Tensor& root = storages.add(id.key, id.dtype, id.numel);
     // Storage views (PyTorch < 0.4) are slices of their root storage.
     const PickleValue::List& fields = *id.fields;
@@ -246,7 +268,9 @@ PickleValue read_legacy(const std::string& path, const std::string& bytes) {
       const PickleValue::List& view = fields[5].items(path + ": storage view");
       if (view.size() != 3) throw UserError(path + ": a storage view of the wrong form");
       const std::int64_t offset = view[1].as_integer(path), size = view[2].as_integer(path);
-      if (offset < 0 || size < 0 || offset + size > root.numel()) throw UserError(path + ": a storage view past its root");
+      if (offset < 0 || size < 0 || offset > root.numel() || size > root.numel() - offset) {
+        throw UserError(path + ": a storage view past its root");
+      }
       return PickleValue::tensor(root.narrow(0, offset, size));
     }
     return PickleValue::tensor(root);
@@ -255,7 +279,7 @@ PickleValue read_legacy(const std::string& path, const std::string& bytes) {
 
   // Then the list of storage keys, and each storage as an int64 element count and its bytes.
   const PickleValue keys = unpickle(bytes, position, plain, path + ": storage keys");
-  std::size_t filled = 0;
+  std::set<std::string> filled;
   for (const PickleValue& key_value : keys.items(path + ": storage keys")) {
     const std::string key = key_value.as_string(path + ": storage key");
     at::Tensor* storage = storages.find(key);
@@ -272,9 +296,9 @@ PickleValue read_legacy(const std::string& path, const std::string& bytes) {
     if (bytes.size() - position < size) throw UserError(path + ": truncated (in storage " + key + ")");
     fill_storage(*storage, std::string_view(bytes).substr(position, size), path + ": storage " + key);
     position += size;
-    ++filled;
+    if (!filled.insert(key).second) throw UserError(fmt::format("{}: storage {} is stored twice", path, key));
   }
-  if (filled != storages.all().size()) throw UserError(path + ": truncated (storages are missing)");
+  if (filled.size() != storages.all().size()) throw UserError(path + ": truncated (storages are missing)");
   return root;
 }
 

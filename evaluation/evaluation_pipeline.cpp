@@ -226,19 +226,20 @@ json EvaluationPipeline::image_metrics(const std::string& stem) {
     values[to_string(Metric::is)] = summary.inception_score->mean;
     values[report_key::is_std] = summary.inception_score->std;
   }
-  // Every rank holds both feature sets; rank 0 alone compares them (its values are the unit's record).
-  if (summary.features.defined() && communicator_.rank() == 0) {
+  // Every rank holds both feature sets and takes a share of the comparisons.
+  if (summary.features.defined()) {
     const at::Tensor generated = summary.features.to(communicator_.device());
     const at::Tensor real = reference_features_.to(communicator_.device());
     if (wants(Metric::kid)) {
       const KidSettings settings{config_.integer("kid.subsets"), config_.integer("kid.subset_size"),
                                  static_cast<std::uint64_t>(config_.integer("seed"))};
-      const KernelInceptionDistance kid = kernel_inception_distance(generated, real, settings);
+      const KernelInceptionDistance kid = kernel_inception_distance(generated, real, settings, &communicator_);
       values[to_string(Metric::kid)] = kid.mean;
       values[report_key::kid_std] = kid.std;
     }
     if (wants(Metric::precision) || wants(Metric::recall)) {
-      const KnnPrecisionRecall prc = manifold_precision_recall(generated, real, config_.integer("prc.neighborhood"));
+      const KnnPrecisionRecall prc =
+          manifold_precision_recall(generated, real, config_.integer("prc.neighborhood"), &communicator_);
       if (wants(Metric::precision)) values[to_string(Metric::precision)] = prc.precision;
       if (wants(Metric::recall)) values[to_string(Metric::recall)] = prc.recall;
     }

@@ -177,6 +177,7 @@ TEST(PytorchFidWeights, FileNamesCarryTheirHashPrefix) {
   EXPECT_EQ(hash_prefix_in_file_name("/x/pt_inception-2015-12-05-6726825d.pth"), "6726825d");
   EXPECT_EQ(hash_prefix_in_file_name("weights.pth"), "");
   EXPECT_EQ(hash_prefix_in_file_name("my-weights.pth"), "");
+  EXPECT_EQ(hash_prefix_in_file_name("pt_inception-2015-12-05.pth"), "");  // a date, not a hash
   EXPECT_EQ(hash_prefix_in_file_name("/dir-abc/weights"), "");
 }
 

@@ -1,5 +1,6 @@
 #include "evaluation/features/kernel_inception_distance.h"
 
+#include "common/communicator.h"
 #include "common/random_stream.h"
 #include "common/user_error.h"
 
@@ -23,7 +24,7 @@ double polynomial_mmd2(const at::Tensor& x, const at::Tensor& y) {
 }
 
 KernelInceptionDistance kernel_inception_distance(const at::Tensor& features_a, const at::Tensor& features_b,
-                                                  const KidSettings& settings) {
+                                                  const KidSettings& settings, Communicator* communicator) {
   if (features_a.dim() != 2 || features_b.dim() != 2 || features_a.size(1) != features_b.size(1)) {
     throw UserError(fmt::format("KID: feature sets [{}] and [{}] do not match", fmt::join(features_a.sizes(), ", "),
                                 fmt::join(features_b.sizes(), ", ")));
@@ -33,17 +34,21 @@ KernelInceptionDistance kernel_inception_distance(const at::Tensor& features_a, 
     throw UserError(fmt::format("KID needs subsets of at least 2 features from each set (here {} and {})",
                                 features_a.size(0), features_b.size(0)));
   }
-  const at::Tensor a = features_a.to(at::kCPU, at::kDouble), b = features_b.to(at::kCPU, at::kDouble);
+  const at::Tensor a = features_a.to(at::kDouble), b = features_b.to(at::kDouble);
   const RandomKey key{settings.seed, RandomPurpose::metric_subsets, 0};
-  std::vector<double> values;
-  for (std::int64_t subset = 0; subset < settings.subsets; ++subset) {
+  const int rank = communicator ? communicator->rank() : 0;
+  const int ranks = communicator ? communicator->world_size() : 1;
+  at::Tensor values = at::zeros({settings.subsets}, at::kDouble);
+  for (std::int64_t subset = rank; subset < settings.subsets; subset += ranks) {
+    // The subsets are drawn on the CPU, from the subset's own stream, whichever rank draws them.
     at::Generator generator = make_generator(key, static_cast<std::uint64_t>(subset));
-    const at::Tensor rows_a = at::randperm(a.size(0), generator, at::kLong).narrow(0, 0, size);
-    const at::Tensor rows_b = at::randperm(b.size(0), generator, at::kLong).narrow(0, 0, size);
-    values.push_back(polynomial_mmd2(a.index_select(0, rows_a), b.index_select(0, rows_b)));
+    const at::Tensor rows_a = at::randperm(a.size(0), generator, at::kLong).narrow(0, 0, size).to(a.device());
+    const at::Tensor rows_b = at::randperm(b.size(0), generator, at::kLong).narrow(0, 0, size).to(b.device());
+    values[subset] = polynomial_mmd2(a.index_select(0, rows_a), b.index_select(0, rows_b));
   }
-  const at::Tensor all = at::tensor(values, at::kDouble);
-  return {all.mean().item<double>(), all.std(/*unbiased=*/false).item<double>(), size};
+  // Each subset's value is on one rank and zero elsewhere, so the sum is exact.
+  if (communicator) values = summed_over_ranks(*communicator, values);
+  return {values.mean().item<double>(), at::std(values, /*unbiased=*/false).item<double>(), size};
 }
 
 }  // namespace scorch::evaluation

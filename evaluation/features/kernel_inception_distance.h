@@ -10,6 +10,10 @@
 
 #include <cstdint>
 
+namespace scorch {
+class Communicator;
+}
+
 namespace scorch::evaluation {
 
 struct KidSettings {
@@ -27,8 +31,11 @@ struct KernelInceptionDistance {
 // Unbiased MMD² between the rows of x [m, d] and y [m, d] (float64).
 double polynomial_mmd2(const at::Tensor& x, const at::Tensor& y);
 
-// features_a [N, d], features_b [M, d], any floating dtype.
+// features_a [N, d], features_b [M, d], any floating dtype. With a
+// communicator every rank passes the same features; the subsets are dealt
+// round-robin over the ranks and every rank gets the result.
 KernelInceptionDistance kernel_inception_distance(const at::Tensor& features_a, const at::Tensor& features_b,
-                                                  const KidSettings& settings = {});
+                                                  const KidSettings& settings = {},
+                                                  Communicator* communicator = nullptr);
 
 }  // namespace scorch::evaluation

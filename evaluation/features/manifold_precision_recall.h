@@ -9,6 +9,10 @@
 
 #include <cstdint>
 
+namespace scorch {
+class Communicator;
+}
+
 namespace scorch::evaluation {
 
 // Kynkäänniemi et al.'s and torch-fidelity's k.
@@ -20,8 +24,11 @@ struct KnnPrecisionRecall {
 };
 
 // generated [N, d], real [M, d]; distances are taken in float32 in blocks of
-// rows, so memory stays at a block times the larger set.
+// rows, so memory stays at a block times the larger set. With a communicator
+// every rank passes the same features, the blocks are dealt round-robin over
+// the ranks, and every rank gets the result.
 KnnPrecisionRecall manifold_precision_recall(const at::Tensor& generated, const at::Tensor& real,
-                                          std::int64_t neighbourhood = kDefaultNeighbourhood);
+                                             std::int64_t neighbourhood = kDefaultNeighbourhood,
+                                             Communicator* communicator = nullptr);
 
 }  // namespace scorch::evaluation

@@ -39,7 +39,8 @@ std::string hash_prefix_in_file_name(const std::string& path) {
   const std::size_t dot = name.find('.', dash);
   if (dot == std::string::npos) return "";
   const std::string digits = name.substr(dash + 1, dot - dash - 1);
-  const bool hex = !digits.empty() && std::all_of(digits.begin(), digits.end(), [](unsigned char c) {
+  // At least the 8 digits torch.hub writes, so that a date ("-05.pth") is not taken for a hash.
+  const bool hex = digits.size() >= 8 && std::all_of(digits.begin(), digits.end(), [](unsigned char c) {
     return std::isdigit(c) || (c >= 'a' && c <= 'f');
   });
   return hex ? digits : "";

@@ -35,7 +35,8 @@ class PytorchFidExtractor final : public FeatureExtractor {
 };
 
 // The hash prefix in a weights file name as torch.hub writes it: the hex
-// digits between the last '-' and the following '.'; empty when there are none.
+// digits (8 or more) between the last '-' and the following '.'; empty when
+// there are none.
 std::string hash_prefix_in_file_name(const std::string& path);
 
 }  // namespace scorch::evaluation
