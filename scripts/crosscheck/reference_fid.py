@@ -3,7 +3,9 @@
 native FID Inception-v3, its torch.save reader, and its FID, IS and KID.
 
   torch-save  small torch.save files in the legacy and zip formats, with
-              contents that tests/torch_save_file_test.cpp spells out
+              contents that tests/torch_save_file_test.cpp spells out (the
+              legacy format names storages by object id, so a rerun writes
+              other bytes with the same contents)
   weights-files
               end to end through the CLI, nothing committed: the seeded
               weights saved full-size by torch.save in the legacy and the zip
