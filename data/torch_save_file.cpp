@@ -1,7 +1,9 @@
 #include "data/torch_save_file.h"
 
 #include "common/user_error.h"
+#include "data/pickle_writer.h"
 #include "data/zip_reader.h"
+#include "data/zip_writer.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -146,13 +148,38 @@ at::Tensor view_of(const PickleValue& storage_value, std::int64_t offset, const 
   return storage.as_strided(sizes, strides, storage.storage_offset() + offset);
 }
 
+// The bytes of text whose code points all lie below 256 (UTF-8 in the pickle, latin-1 meant).
+std::string latin1_bytes(const std::string& utf8, const std::string& what) {
+  std::string bytes;
+  for (std::size_t i = 0; i < utf8.size(); ++i) {
+    const auto c = static_cast<unsigned char>(utf8[i]);
+    if (c < 0x80) {
+      bytes.push_back(static_cast<char>(c));
+    } else if ((c == 0xc2 || c == 0xc3) && i + 1 < utf8.size()) {
+      bytes.push_back(static_cast<char>(((c & 0x03) << 6) | (static_cast<unsigned char>(utf8[++i]) & 0x3f)));
+    } else {
+      throw UserError(what + ": bytes with a character past latin-1");
+    }
+  }
+  return bytes;
+}
+
 // What torch's own classes become; every other call is kept as an object.
 PickleValue torch_call(const PickleGlobal& callable, const PickleValue& arguments, const std::string& path) {
   const PickleValue::List& args = arguments.items(path);
   const std::string what = path + ": " + callable.qualified();
   if (callable.is("collections", "OrderedDict")) {
-    if (!args.empty()) throw UserError(what + " with arguments");
-    return PickleValue::dict();
+    // OrderedDict() is filled by SETITEMS after the call; OrderedDict(pairs), which our writer uses, at it.
+    if (args.size() > 1) throw UserError(what + " with more than one argument");
+    PickleValue::Dict entries;
+    if (!args.empty()) {
+      for (const PickleValue& pair : args[0].items(what)) {
+        const PickleValue::List& kv = pair.items(what + ": an item");
+        if (kv.size() != 2) throw UserError(what + ": an item that is not a (key, value) pair");
+        entries.emplace_back(kv[0], kv[1]);
+      }
+    }
+    return PickleValue::dict(std::move(entries));
   }
   if (callable.is("torch._utils", "_rebuild_tensor_v2") || callable.is("torch._utils", "_rebuild_tensor")) {
     if (args.size() < 4) throw UserError(what + ": too few arguments");
@@ -170,7 +197,7 @@ PickleValue torch_call(const PickleGlobal& callable, const PickleValue& argument
   }
   if (callable.is("_codecs", "encode")) {  // protocol 2's spelling of bytes
     if (args.size() != 2) throw UserError(what + ": expected (text, encoding)");
-    return PickleValue::bytes(args[0].as_string(what));
+    return PickleValue::bytes(latin1_bytes(args[0].as_string(what), what));
   }
   return PickleValue::object({callable, std::make_shared<PickleValue>(arguments), nullptr});
 }
@@ -316,6 +343,67 @@ TorchSaveFile read_torch_save(const std::string& path) {
   const std::string bytes = read_whole_file(path);
   if (is_tar(bytes)) throw UserError(path + ": the tar format of PyTorch before 0.4 is not supported; re-save it");
   return {read_legacy(path, bytes), TorchSaveFormat::legacy};
+}
+
+void write_torch_save(const std::string& path, const PickleValue& root) {
+  constexpr std::string_view kArchive = "archive/";
+  std::vector<at::Tensor> storages;
+  // torch._utils._rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks), the
+  // storage a persistent id ('storage', torch.<Type>Storage, key, 'cpu', numel), as torch.save writes.
+  auto write_tensor = [&](PickleWriter& w, const at::Tensor& tensor) {
+    const at::Tensor data = tensor.detach().cpu().contiguous();
+    const auto type = std::find_if(kStorageTypes.begin(), kStorageTypes.end(),
+                                   [&](const StorageType& t) { return t.dtype == data.scalar_type(); });
+    if (type == kStorageTypes.end()) {
+      throw UserError(fmt::format("{}: no torch storage type for {} tensors", path, c10::toString(data.scalar_type())));
+    }
+    const std::string key = std::to_string(storages.size());
+    storages.push_back(data);
+    PickleValue::List sizes, strides;
+    for (const std::int64_t size : data.sizes()) sizes.push_back(PickleValue::integer(size));
+    for (const std::int64_t stride : data.strides()) strides.push_back(PickleValue::integer(stride));
+    w.global("torch._utils", "_rebuild_tensor_v2");
+    w.mark();
+    w.mark();
+    w.write(PickleValue::string("storage"));
+    w.global("torch", type->name);
+    w.write(PickleValue::string(key));
+    w.write(PickleValue::string("cpu"));
+    w.write(PickleValue::integer(data.numel()));
+    w.tuple_from_mark();
+    w.persistent_id();
+    w.write(PickleValue::integer(0));
+    w.write(PickleValue::tuple(sizes));
+    w.write(PickleValue::tuple(strides));
+    w.write(PickleValue::boolean(false));
+    w.write(ordered_dict({}));  // backward hooks
+    w.tuple_from_mark();
+    w.reduce();
+  };
+  PickleWriter writer(write_tensor);
+  writer.write(root);
+  const std::string pickle = writer.finish();
+
+  // PyTorch's record order: the pickle, the byte order, the storages, the format version (3).
+  StoredZipWriter zip(path);
+  zip.add(std::string(kArchive) + "data.pkl", pickle);
+  zip.add(std::string(kArchive) + "byteorder", "little");
+  for (std::size_t i = 0; i < storages.size(); ++i) {
+    const at::Tensor& data = storages[i];
+    zip.add(std::string(kArchive) + "data/" + std::to_string(i),
+            std::string_view(static_cast<const char*>(data.data_ptr()), data.numel() * data.element_size()));
+  }
+  zip.add(std::string(kArchive) + "version", "3\n");
+  zip.finish();
+}
+
+PickleValue ordered_dict(PickleValue::Dict entries) {
+  PickleValue::List pairs;
+  pairs.reserve(entries.size());
+  for (auto& [key, value] : entries) pairs.push_back(PickleValue::tuple({std::move(key), std::move(value)}));
+  return PickleValue::object({{"collections", "OrderedDict"},
+                              std::make_shared<PickleValue>(PickleValue::tuple({PickleValue::list(std::move(pairs))})),
+                              nullptr});
 }
 
 std::vector<std::pair<std::string, at::Tensor>> state_dict_tensors(const PickleValue& value, const std::string& what) {

@@ -24,6 +24,16 @@ struct TorchSaveFile {
 // A truncated, damaged or foreign file is a UserError naming `path`.
 TorchSaveFile read_torch_save(const std::string& path);
 
+// Writes `root` as torch.save writes its zip format (PyTorch 1.6 and later
+// load it): one storage per tensor, stored uncompressed on 64-byte
+// boundaries, through a temporary renamed into place. Tensors are saved
+// contiguous and on the CPU; UserError if the file cannot be written.
+void write_torch_save(const std::string& path, const PickleValue& root);
+
+// collections.OrderedDict(entries), the type of a state dict, for the writer;
+// the reader gives it back as a dict.
+PickleValue ordered_dict(PickleValue::Dict entries);
+
 // The (name, tensor) entries of a state dict, in file order; anything but a
 // dict of string keys and tensors is a UserError naming `what`.
 std::vector<std::pair<std::string, at::Tensor>> state_dict_tensors(const PickleValue& value, const std::string& what);

@@ -49,7 +49,7 @@ std::vector<std::shared_ptr<Sde>> sdes() {
           std::make_shared<models::SubVpSde>(0.1, 20.0)};
 }
 
-// Closed-form expectation of each variant: (1/(T−ε)) ∫ λ/σ² · E‖σ s + z‖² dt,
+// Closed-form expectation of each variant: (1/(T−ε)) ∫ λ/σ² · E‖σ s + z‖² dt (halved for the ½·sum reduction),
 // and for importance sampling with the constant kept, the same number.
 TEST(SdeDsmLoss, ExactScoreLossEqualsClosedFormExpectation) {
   const int64_t n = 40000;
@@ -71,9 +71,10 @@ TEST(SdeDsmLoss, ExactScoreLossEqualsClosedFormExpectation) {
       double expected;
     };
     const std::vector<Variant> variants = {
-        {{Weighting::original, false, false, Reduction::sum, eps}, uniform_original},
-        {{Weighting::likelihood, false, false, Reduction::sum, eps}, uniform_likelihood},
-        {{Weighting::likelihood, true, true, Reduction::sum, eps}, uniform_likelihood},
+        // The sum reduction is score_sde's ½·sum.
+        {{Weighting::original, false, false, Reduction::sum, eps}, uniform_original / 2.0},
+        {{Weighting::likelihood, false, false, Reduction::sum, eps}, uniform_likelihood / 2.0},
+        {{Weighting::likelihood, true, true, Reduction::sum, eps}, uniform_likelihood / 2.0},
         {{Weighting::original, false, false, Reduction::mean, eps}, uniform_original / kDim},
     };
     for (const auto& v : variants) {

@@ -43,7 +43,9 @@ at::Tensor SdeDsmLoss::per_example_loss(const models::ScoreFunction& score, cons
   const at::Tensor xt = sde_.perturb(x0, draw.t, draw.z);
   const at::Tensor sigma = models::per_example_factor(sde_.marginal_std(draw.t), x0);
   const at::Tensor residual = (sigma * score(xt, draw.t) + draw.z).square();
-  const at::Tensor reduced = settings_.reduction == Reduction::sum ? models::sum_per_example(residual)
+  // score_sde's sum reduction is ½·sum (and its mean has no ½): the halving keeps our
+  // VE losses and gradients equal to the reference's (docs/conventions.md §1).
+  const at::Tensor reduced = settings_.reduction == Reduction::sum ? 0.5 * models::sum_per_example(residual)
                                                                    : models::mean_per_example(residual);
   return reduced * loss_weight(draw.t).to(reduced.options());
 }

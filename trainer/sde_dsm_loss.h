@@ -1,12 +1,13 @@
 #pragma once
 // Continuous-time DSM for the score SDEs (docs/conventions.md §1), following the
-// reference losses (no ½ factor):
+// reference losses, with ‖·‖² either ½·sum or mean over dimensions (score_sde's
+// two reductions; the ½ applies to the sum only):
 //   original weighting, uniform t:    ‖σ_t s + z‖²
 //   likelihood weighting, uniform t:  g²/σ_t² · ‖σ_t s + z‖²
 //   likelihood weighting, IS t:       c · ‖σ_t s + z‖², t ~ p(t) ∝ g²/σ²,
 // with c = 1 when the IS constant is dropped (training default) and
 // c = Z/(T − ε) when kept, which makes the IS loss an unbiased estimate of the
-// uniform-time likelihood-weighted loss. ‖·‖² sums or averages over dimensions.
+// uniform-time likelihood-weighted loss.
 #include "trainer/objective.h"
 #include "trainer/time_sampler.h"
 #include "trainer/weighting.h"
