@@ -6,6 +6,7 @@ class App;
 
 namespace scorch::launch {
 
+void add_checkpoint_command(CLI::App& app);
 void add_config_command(CLI::App& app);
 void add_data_command(CLI::App& app);
 void add_encode_command(CLI::App& app);

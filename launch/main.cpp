@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   CLI::App app{"scorch: train and evaluate score-based generative models", "scorch"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "scorch 0.1.0");
+  scorch::launch::add_checkpoint_command(app);
   scorch::launch::add_config_command(app);
   scorch::launch::add_data_command(app);
   scorch::launch::add_encode_command(app);
