@@ -2,7 +2,7 @@
 // log p_ε(x) under a score model's probability-flow ODE (docs/conventions.md §3):
 // integrate the augmented state [x, δ] from ε to T with dx/dt = f̃ and
 // dδ/dt = ∇·f̃, f̃ = f − ½ g² s_θ; then log p_ε(x) = log π(x_T) + δ(T).
-// The divergence is exact (one backward pass per dimension, for small D) or
+// The divergence is exact (the Jacobian trace from copies of the batch, for small D) or
 // Skilling–Hutchinson ξᵀ(∂f̃/∂x)ξ with one probe per sample, fixed along the
 // path. The state is float64 (as scipy integrates it in the reference); the
 // network runs in its own dtype. No collective is called: each rank solves
