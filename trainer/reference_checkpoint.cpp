@@ -184,9 +184,11 @@ data::PickleValue torch_adam_state_dict(const std::vector<Parameter>& parameters
     const Parameter& p = parameters[i];
     indices.push_back(PickleValue::integer(static_cast<std::int64_t>(i)));
     if (!p.trainable) continue;  // torch.optim keeps no state for parameters that get no gradient
-    // The step as an int, which every PyTorch since 1.0 loads (1.12 and later turn it into a tensor).
+    // The step as PyTorch 1.12 and later keep it, a float32 scalar tensor, so
+    // that the file equals what the reference's save_checkpoint writes today.
+    const at::Tensor step = at::scalar_tensor(static_cast<double>(steps), at::kFloat);
     state.emplace_back(PickleValue::integer(static_cast<std::int64_t>(i)),
-                       PickleValue::dict({{PickleValue::string("step"), PickleValue::integer(steps)},
+                       PickleValue::dict({{PickleValue::string("step"), PickleValue::tensor(step)},
                                           {PickleValue::string("exp_avg"), PickleValue::tensor(moments.at("exp_avg").at(p.name))},
                                           {PickleValue::string("exp_avg_sq"),
                                            PickleValue::tensor(moments.at("exp_avg_sq").at(p.name))}}));

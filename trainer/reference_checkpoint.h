@@ -6,6 +6,7 @@
 // builds decides what the file must hold: its parameter names (the
 // reference's state-dict names without DataParallel's `module.`), which of
 // them train, and its settings for Adam and the EMA.
+#include "common/config.h"
 #include "data/python_pickle.h"
 #include "trainer/adam.h"
 #include "trainer/checkpoint.h"
@@ -34,6 +35,8 @@ struct ConversionTarget {
   EmaSettings ema;
   // ncsnv2 files carry the noise levels as the buffer `sigmas`; they must equal these (float32).
   std::vector<double> noise_levels;
+  // The config the model was built from (score_sde's networks keep a `sigmas` buffer made from sde.*).
+  const Config* config = nullptr;
 };
 
 struct ImportedCheckpoint {

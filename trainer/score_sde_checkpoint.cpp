@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace scorch::trainer::reference {
@@ -16,14 +17,35 @@ namespace {
 
 constexpr const char* kNotScoreSde = " (not a score_sde_pytorch checkpoint; an ermongroup/ncsnv2 one is --format ncsnv2)";
 
+// score_sde's networks register the SMLD ladder get_sigmas(config) as the
+// buffer `sigmas`, which only its discrete-time models read: scorch builds no
+// such buffer, and writes the ladder back as numpy computes it,
+// exp(linspace(log σ_max, log σ_min, N)) in float64.
+constexpr const char* kLadderBuffer = "sigmas";
+
+at::Tensor smld_ladder(const Config& config) {
+  const double start = std::log(config.number("sde.sigma_max")), stop = std::log(config.number("sde.sigma_min"));
+  const std::int64_t count = config.integer("sde.num_scales");
+  at::Tensor ladder = at::empty({count}, at::kDouble);
+  const double step = count > 1 ? (stop - start) / static_cast<double>(count - 1) : 0.0;
+  for (std::int64_t i = 0; i < count; ++i) {
+    ladder[i] = std::exp(i + 1 == count ? stop : static_cast<double>(i) * step + start);
+  }
+  return ladder;
+}
+
 }  // namespace
 
 ImportedCheckpoint import_score_sde(const data::PickleValue& root, const ConversionTarget& target,
                                     const std::string& source) {
   ImportedCheckpoint imported;
   torch::nn::Module& model = *target.model;
-  load_model(model, without_data_parallel_prefix(entry(root, "model", source, kNotScoreSde), source + ": model"),
-             source + ": the model weights");
+  NamedTensors tensors = without_data_parallel_prefix(entry(root, "model", source, kNotScoreSde), source + ": model");
+  if (!model.named_buffers().contains(kLadderBuffer)) {
+    tensors.erase(std::remove_if(tensors.begin(), tensors.end(), [](const auto& t) { return t.first == kLadderBuffer; }),
+                  tensors.end());
+  }
+  load_model(model, tensors, source + ": the model weights");
   const std::vector<Parameter> parameters = parameters_in_order(model);
   for (const Parameter& p : parameters) imported.model.emplace(p.name, p.value.detach().clone());
 
@@ -74,6 +96,10 @@ data::PickleValue export_score_sde(const Checkpoint& checkpoint, const Conversio
   const std::vector<Parameter> parameters = parameters_in_order(*target.model);
   PickleValue::Dict model;
   PickleValue::List shadow;
+  if (target.config != nullptr && !target.model->named_buffers().contains(kLadderBuffer)) {
+    model.emplace_back(PickleValue::string(std::string("module.") + kLadderBuffer),
+                       PickleValue::tensor(smld_ladder(*target.config)));
+  }
   for (const Parameter& p : parameters) {
     const auto weights = checkpoint.model.find(p.name);
     const auto averaged = checkpoint.ema.find(p.name);
