@@ -1,6 +1,7 @@
 // `scorch checkpoint import` and `scorch checkpoint export`: the reference
 // implementations' torch.save checkpoints to scorch checkpoints and back
-// (docs/published-checkpoints.md). One process; nothing is downloaded.
+// (docs/published-checkpoints.md). Nothing is downloaded. Under mpirun only
+// rank 0 converts (one file, one writer); the other ranks have nothing to do.
 #include "common/config.h"
 #include "common/log.h"
 #include "common/name_table.h"
@@ -10,6 +11,7 @@
 #include "launch/commands.h"
 #include "launch/config_arguments.h"
 #include "launch/config_schema.h"
+#include "launch/mpi_runtime.h"
 #include "models/score_model.h"
 #include "models/score_model_config.h"
 #include "trainer/checkpoint.h"
@@ -51,6 +53,7 @@ trainer::ConversionTarget target_for(const models::ModelBundle& bundle, const tr
 }
 
 void run_import(const ImportOptions& options) {
+  if (job().rank != 0) return;
   const trainer::ReferenceFormat format = trainer::parse_reference_format(options.format);
   const Config config = options.config.load();
   const trainer::TrainingSettings settings = trainer::training_settings_from(config);
@@ -88,6 +91,7 @@ void run_import(const ImportOptions& options) {
 }
 
 void run_export(const ExportOptions& options) {
+  if (job().rank != 0) return;
   const trainer::ReferenceFormat format = trainer::parse_reference_format(options.format);
   if (!trainer::can_export(format)) {
     throw UserError(fmt::format("--format {}: scorch reads these checkpoints but does not write them", options.format));

@@ -128,6 +128,22 @@ TEST(CheckpointCli, ImportedCheckpointEvaluatesAndResumesOnOneAndTwoRanks) {
   EXPECT_LT(largest_relative_change(finals[0].ema, finals[1].ema), 1e-5);
 }
 
+// Under mpirun rank 0 converts and the others leave; ncsnv2's list imports and samples.
+TEST(CheckpointCli, Ncsnv2ImportsUnderMpirunAndSamples) {
+  const std::string out = temp_path("imported_ncsnv2.h5");
+  std::remove(out.c_str());
+  const CliRun run = run_scorch("checkpoint import --format ncsnv2 " + score_sde_fixture("ncsnv2.pth") + " --config " +
+                                    score_sde_fixture("ncsnv2.yaml") + " --out " + out,
+                                mpirun(2));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(trainer::read_checkpoint(out).state.step, 2);
+  const std::string samples = temp_path("imported_ncsnv2_samples.h5");
+  const CliRun sample = run_scorch("sample --checkpoint " + out + " --sampler ald -n 2 --out " + samples +
+                                   " --set sampler.ald.steps_per_level=2 --float");
+  ASSERT_EQ(sample.exit_code, 0) << sample.err;
+  EXPECT_TRUE(at::isfinite(data::read_tensor(samples, "samples")).all().item<bool>());
+}
+
 TEST(CheckpointCli, ExportGivesTheReferenceFileBack) {
   const std::string checkpoint = imported_checkpoint("ddpmpp_vp.pth", "vp");
   const std::string out = temp_path("exported_cli.pth");
