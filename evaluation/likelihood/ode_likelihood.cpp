@@ -43,7 +43,12 @@ DriftAndDivergence exact_drift_and_divergence(const std::function<at::Tensor(con
     const at::Tensor copies = x.detach().reshape({1, batch, dim}).expand({n, batch, dim}).reshape(copied_shape).clone().requires_grad_(true);
     const at::Tensor output = f(copies, t.repeat({n})).reshape({n, batch, dim});
     if (!drift.defined()) drift = output[0].detach();
-    const at::Tensor one_hot = at::eye(dim, x.options()).slice(0, first, first + n).unsqueeze(1).expand({n, batch, dim});
+    // Row j of the chunk is e_{first + j}; built per chunk, as a D × D identity would not fit for large images.
+    const at::Tensor rows = at::arange(n, x.options().dtype(at::kLong));
+    const at::Tensor one_hot =
+        at::zeros({n, dim}, x.options()).scatter_(1, (rows + first).unsqueeze(1), 1.0)
+            .unsqueeze(1)
+            .expand({n, batch, dim});
     const at::Tensor jacobian_rows = torch::autograd::grad({output}, {copies}, {one_hot})[0].reshape({n, batch, dim});
     divergence = divergence + (jacobian_rows * one_hot).sum(at::IntArrayRef{0, 2});
   }
