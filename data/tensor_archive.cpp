@@ -103,6 +103,13 @@ std::string read_root_text_attribute(const std::string& file, const std::string&
   return read_string_attribute(handle.get(), name, file);
 }
 
+std::optional<std::string> find_root_text_attribute(const std::string& file, const std::string& name) {
+  Hdf5Lock lock;
+  const Hdf5Id handle = open_file(file);
+  if (!has_attribute(handle.get(), name)) return std::nullopt;
+  return read_string_attribute(handle.get(), name, file);
+}
+
 std::int64_t read_root_int_attribute(const std::string& file, const std::string& name) {
   Hdf5Lock lock;
   const Hdf5Id handle = open_file(file);

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,5 +49,7 @@ std::vector<std::string> list_group(const std::string& file, const std::string& 
 // A string attribute of the file's root group.
 std::string read_root_text_attribute(const std::string& file, const std::string& name);
 std::int64_t read_root_int_attribute(const std::string& file, const std::string& name);
+// The same for an attribute that files of an older format lack.
+std::optional<std::string> find_root_text_attribute(const std::string& file, const std::string& name);
 
 }  // namespace scorch::data

@@ -81,19 +81,34 @@ void run_training(const TrainOptions& options) {
   std::optional<trainer::Checkpoint> resume_from;
   std::string resume_path;
   if (options.resume == "auto") {
-    if (auto latest = checkpoints.latest()) resume_path = *latest;
+    // A requeued job must not fail on every requeue because its newest
+    // checkpoint is damaged (a kill during a write to a file system without
+    // atomic rename, a flipped byte): fall back to the newest that loads.
+    std::string newest_error;
+    for (const std::string& candidate : checkpoints.resume_candidates()) {
+      try {
+        resume_from = trainer::read_checkpoint(candidate);
+        resume_path = candidate;
+        break;
+      } catch (const UserError& e) {
+        if (newest_error.empty()) newest_error = e.what();
+        if (communicator->rank() == 0) log::warn("--resume auto: skipping {}, which does not load: {}", candidate, e.what());
+      }
+    }
+    if (!resume_from && !newest_error.empty()) {
+      throw UserError(fmt::format("--resume auto: no checkpoint in {} loads (the newest: {})", checkpoints.directory(),
+                                  newest_error));
+    }
   } else if (!options.resume.empty()) {
     resume_path = options.resume;
+    resume_from = trainer::read_checkpoint(resume_path);
   } else if (checkpoints.has_checkpoints()) {
     throw UserError(fmt::format("{} already holds checkpoints: pass --resume auto to continue that run, or choose "
                                 "another --workdir",
                                 workdir));
   }
-  if (!resume_path.empty()) {
-    resume_from = trainer::read_checkpoint(resume_path);
-    // train.batch_size defines the run, so this also holds the global batch fixed.
-    require_resumable(config, *resume_from, resume_path);
-  }
+  // train.batch_size defines the run, so this also holds the global batch fixed.
+  if (resume_from) require_resumable(config, *resume_from, resume_path);
 
   // Initial weights are a function of the seed; rank 0's are broadcast anyway.
   at::manual_seed(derive_seed({settings.seed, RandomPurpose::parameter_init, 0}, 0));

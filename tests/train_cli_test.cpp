@@ -181,6 +181,32 @@ TEST(TrainCli, ResumeAfterSigtermIsBitwiseIdentical) {
   EXPECT_EQ(last_logged_step(interrupted), steps);
 }
 
+// A requeued job whose newest checkpoint is truncated warns, resumes from the
+// one before it and ends bitwise equal to an uninterrupted run.
+TEST(TrainCli, ResumeAutoSkipsACheckpointThatDoesNotLoad) {
+  const std::string config = write_config("skip_damaged", 20);
+  const std::string straight = fresh_workdir("skip_straight"), cut = fresh_workdir("skip_cut");
+  ASSERT_EQ(run_scorch("train --config " + config + " --workdir " + straight, "OMP_NUM_THREADS=1").exit_code, 0);
+  ASSERT_EQ(run_scorch("train --config " + config + " --set train.steps=15 --workdir " + cut, "OMP_NUM_THREADS=1")
+                .exit_code,
+            0);
+  const std::string newest = cut + "/checkpoints/checkpoint_00000015.h5";
+  std::filesystem::resize_file(newest, std::filesystem::file_size(newest) / 2);
+  expect_one_line_error(run_scorch("train --config " + config + " --workdir " + cut + " --resume " + newest),
+                        "checkpoint_00000015.h5");
+  const CliRun resumed =
+      run_scorch("train --config " + config + " --workdir " + cut + " --resume auto", "OMP_NUM_THREADS=1");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("skipping " + newest), std::string::npos) << resumed.err;
+  EXPECT_NE(resumed.err.find("resuming at step 10"), std::string::npos) << resumed.err;
+  const trainer::Checkpoint a = final_checkpoint(straight), b = final_checkpoint(cut);
+  EXPECT_EQ(b.state.step, 20);
+  EXPECT_TRUE(identical(a.model, b.model));
+  EXPECT_TRUE(identical(a.ema, b.ema));
+  EXPECT_TRUE(identical(a.optimizer.at("exp_avg_sq"), b.optimizer.at("exp_avg_sq")));
+  EXPECT_EQ(last_logged_step(cut), 20);
+}
+
 TEST(TrainCli, KillingOneRankEndsTheOtherAndKeepsTheLastCheckpoint) {
   const std::string config = write_config("kill", 1000000, "distributed: {timeout_s: 20}\n");
   const std::string workdir = fresh_workdir("kill");

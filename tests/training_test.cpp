@@ -1,4 +1,5 @@
 #include "common/communicator.h"
+#include "common/durable_file.h"
 #include "common/random_stream.h"
 #include "common/user_error.h"
 #include "data_test_support.h"
@@ -13,6 +14,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 namespace scorch::trainer {
 namespace {
@@ -251,6 +253,42 @@ TEST(Checkpoint, RoundTripsEveryFieldAndTensor) {
   std::ofstream(path) << "not hdf5";
   EXPECT_THROW(read_checkpoint(path), UserError);
   std::filesystem::remove(path);
+}
+
+// HDF5 keeps no checksum of raw data: the recorded content hash is what
+// catches a flipped byte in a weight.
+TEST(Checkpoint, AFlippedByteInATensorIsADamagedFile) {
+  const std::string path = testing::temp_path("checkpoint_flipped.h5");
+  Checkpoint written = small_checkpoint(5);
+  // A value whose bytes occur once in the file, so the test can find the weight it damages.
+  written.model.at("network.0.weight")[1][2] = 1234.5678f;
+  write_checkpoint(path, written);
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const float marker = 1234.5678f;
+  const std::size_t at = bytes.find(std::string(reinterpret_cast<const char*>(&marker), sizeof marker));
+  ASSERT_NE(at, std::string::npos);
+  bytes[at] = static_cast<char>(bytes[at] ^ 0x01);
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  const std::string message = testing::user_error_of([&] { read_checkpoint(path); });
+  EXPECT_NE(message.find("damaged"), std::string::npos) << message;
+  std::filesystem::remove(path);
+}
+
+TEST(CheckpointDirectory, ResumeCandidatesAreLatestThenNewestFirst) {
+  const std::string directory = testing::temp_path("checkpoint_candidates");
+  testing::remove_tree(directory);
+  CheckpointDirectory checkpoints(directory, /*keep=*/3, /*archive_every=*/0);
+  for (std::int64_t step : {10, 20, 30}) checkpoints.save(small_checkpoint(step));
+  const auto named = [&](std::int64_t step) { return checkpoints.path_for(step); };
+  EXPECT_EQ(checkpoints.resume_candidates(), (std::vector<std::string>{named(30), named(20), named(10)}));
+  // `latest` naming an older file (a crash between the rename and the pointer) comes first.
+  write_text_file_atomically(directory + "/latest", "checkpoint_00000020.h5\n");
+  EXPECT_EQ(checkpoints.resume_candidates(), (std::vector<std::string>{named(20), named(30), named(10)}));
+  testing::remove_tree(directory);
 }
 
 TEST(CheckpointDirectory, KeepsTheLastKPlusArchivesAndPointsLatestAtTheNewest) {

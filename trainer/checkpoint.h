@@ -36,7 +36,8 @@ struct Checkpoint {
 };
 
 void write_checkpoint(const std::string& path, const Checkpoint& checkpoint);
-// Throws UserError when the file is missing, truncated or not a scorch checkpoint.
+// Throws UserError when the file is missing, truncated, not a scorch
+// checkpoint, or damaged: its tensors must hash to the content_hash it records.
 Checkpoint read_checkpoint(const std::string& path);
 
 class CheckpointDirectory {
@@ -53,6 +54,9 @@ class CheckpointDirectory {
   bool has_checkpoints() const;
   // Every checkpoint file in the directory, by increasing step.
   std::vector<std::string> files() const;
+  // What `--resume auto` tries, in order: the checkpoint `latest` names, then
+  // every other file by decreasing step.
+  std::vector<std::string> resume_candidates() const;
 
  private:
   void prune() const;
