@@ -25,8 +25,10 @@ void declare_loader_config(ConfigSchema& schema) {
   schema.add({"data.memory_budget_gb", T::number, "4", "auto loader: hold the dataset in memory below this size",
               {}, 0.0});
   schema.add({"data.prefetch", T::integer, "4", "streaming loader: batches read ahead", {}, 1.0});
+  schema.add({"data.verify", T::boolean, "false",
+              "check the dataset's content hash when it is opened (one extra pass over the file)"});
   // How examples are read does not change which examples a step sees.
-  schema.allow_change_on_resume({"data.loader", "data.memory_budget_gb", "data.prefetch"});
+  schema.allow_change_on_resume({"data.loader", "data.memory_budget_gb", "data.prefetch", "data.verify"});
 }
 
 PixelRange model_pixel_range(const Config& config, bool centered_by_default) {
@@ -55,6 +57,7 @@ LoaderOptions loader_options_from(const Config& config, PixelRange range, int ra
   options.mode = parse_loader_mode(config.string("data.loader"));
   options.memory_budget_bytes = static_cast<std::int64_t>(std::llround(config.number("data.memory_budget_gb") * (1 << 30)));
   options.prefetch_batches = static_cast<int>(config.integer("data.prefetch"));
+  options.verify = config.boolean("data.verify");
   return options;
 }
 

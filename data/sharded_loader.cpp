@@ -15,6 +15,22 @@ LoaderMode parse_loader_mode(const std::string& name) {
   throw UserError("unknown loader mode '" + name + "' (expected auto, memory or streaming)");
 }
 
+namespace {
+
+// HDF5 checks no checksum of raw data, so a flipped pixel byte would train silently.
+void verify_content(DatasetFile& file, const std::string& path) {
+  const std::string stored = file.attributes().content_hash;
+  if (stored.empty()) throw UserError(path + ": data.verify: the file records no content hash to check against");
+  const std::string found = file.compute_content_hash();
+  if (found != stored) {
+    throw UserError(fmt::format("{}: data.verify: content hash {} does not match the stored {}: the data changed or is "
+                                "corrupt",
+                                path, found, stored));
+  }
+}
+
+}  // namespace
+
 ShardedLoader::ShardedLoader(LoaderOptions options) : options_(std::move(options)) {
   if (options_.points.defined()) {
     shape_.count = options_.points.size(0);
@@ -24,6 +40,7 @@ ShardedLoader::ShardedLoader(LoaderOptions options) : options_(std::move(options
     file_ = std::make_unique<DatasetFile>(options_.path);
     shape_ = file_->shape();
     has_labels_ = file_->has_labels();
+    if (options_.verify) verify_content(*file_, options_.path);
   }
   plan_ = std::make_unique<EpochPlan>(ShardSpec{shape_.count, options_.rank, options_.world_size, options_.batch_size,
                                                 options_.shuffle, options_.drop_last, options_.seed});

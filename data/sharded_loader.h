@@ -43,6 +43,9 @@ struct LoaderOptions {
   LoaderMode mode = LoaderMode::automatic;
   std::int64_t memory_budget_bytes = std::int64_t{4} << 30;
   int prefetch_batches = 4;
+  // Recompute the file's content hash at open (one pass over the data) and
+  // refuse a file whose bytes no longer match it.
+  bool verify = false;
 };
 
 struct LoaderCursor {

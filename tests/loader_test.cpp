@@ -1,9 +1,12 @@
 #include "common/user_error.h"
+#include "data/dataset_file.h"
 #include "data/sharded_loader.h"
 #include "data_test_support.h"
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <set>
 
 namespace scorch::data {
@@ -27,6 +30,36 @@ void expect_same_batch(const Batch& a, const Batch& b) {
   EXPECT_TRUE(at::equal(a.positions, b.positions));
   EXPECT_TRUE(at::equal(a.images, b.images));
   EXPECT_TRUE(at::equal(a.labels, b.labels));
+}
+
+// HDF5 reads a flipped pixel byte without complaint; data.verify catches it.
+TEST(ShardedLoader, VerifyRefusesAFileWhoseBytesChanged) {
+  const std::string path = testing::temp_path("loader_verify.h5");
+  {
+    DatasetWriter writer(path, {8, 1, 4, 4}, false, "test", "train");
+    at::Tensor images = at::zeros({8, 1, 4, 4}, at::kByte);
+    // A run of bytes that occurs once in the file, so the test can find a pixel to damage.
+    images[5][0][1] = at::tensor({201, 202, 203, 204}, at::kByte);
+    writer.append(images, at::Tensor());
+    writer.finish();
+  }
+  LoaderOptions options = options_for(path, LoaderMode::memory);
+  options.verify = true;
+  EXPECT_NO_THROW(ShardedLoader{options});
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const std::size_t at = bytes.find("\xc9\xca\xcb\xcc");
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 2] = static_cast<char>(bytes[at + 2] ^ 0x10);
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  options.verify = false;
+  EXPECT_NO_THROW(ShardedLoader{options});  // the default opens it as before
+  options.verify = true;
+  const std::string message = testing::user_error_of([&] { ShardedLoader loader(options); });
+  EXPECT_NE(message.find("does not match the stored"), std::string::npos) << message;
 }
 
 TEST(ShardedLoader, StreamingAndInMemoryGiveIdenticalBatches) {
