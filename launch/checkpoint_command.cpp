@@ -41,17 +41,6 @@ struct ExportOptions {
   std::string out;
 };
 
-std::vector<double> noise_levels_of(const models::DiffusionProcess& process) {
-  if (!process.has_noise_levels()) return {};
-  const at::Tensor levels = process.noise_levels().to(at::kDouble).contiguous();
-  return {levels.data_ptr<double>(), levels.data_ptr<double>() + levels.numel()};
-}
-
-trainer::ConversionTarget target_for(const models::ModelBundle& bundle, const trainer::TrainingSettings& settings,
-                                     const Config& config) {
-  return {bundle.model.get(), settings.adam, settings.ema, noise_levels_of(bundle.process), &config};
-}
-
 void run_import(const ImportOptions& options) {
   if (job().rank != 0) return;
   const trainer::ReferenceFormat format = trainer::parse_reference_format(options.format);
@@ -60,7 +49,7 @@ void run_import(const ImportOptions& options) {
   const models::ModelBundle bundle = models::make_model_bundle(config);
   const data::TorchSaveFile file = data::read_torch_save(options.input);
   const trainer::ImportedCheckpoint imported =
-      trainer::import_reference_checkpoint(format, file.root, target_for(bundle, settings, config), options.input);
+      trainer::import_reference_checkpoint(format, file.root, trainer::conversion_target(bundle, settings, config), options.input);
   for (const std::string& warning : imported.warnings) log::warn("{}: {}", options.input, warning);
 
   trainer::Checkpoint checkpoint;
@@ -103,7 +92,7 @@ void run_export(const ExportOptions& options) {
   const models::ModelBundle bundle = models::make_model_bundle(config);
   const double lr = trainer::learning_rate(settings, checkpoint.state.step);
   const data::PickleValue content =
-      trainer::export_reference_checkpoint(format, checkpoint, target_for(bundle, settings, config), lr);
+      trainer::export_reference_checkpoint(format, checkpoint, trainer::conversion_target(bundle, settings, config), lr);
   data::write_torch_save(options.out, content);
   log::info("exported {} (step {}) as a {} checkpoint -> {}", path, checkpoint.state.step, trainer::to_string(format),
             options.out);

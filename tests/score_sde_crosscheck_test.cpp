@@ -50,14 +50,9 @@ ImportedModel import_fixture(const std::string& pth, const std::string& yaml, tr
   Config config = Config::load_file(launch::full_schema(), crosscheck_fixture(yaml));
   models::ModelBundle bundle = models::make_model_bundle(config);
   const trainer::TrainingSettings settings = trainer::training_settings_from(config);
-  std::vector<double> levels;
-  if (bundle.process.has_noise_levels()) {
-    const at::Tensor l = bundle.process.noise_levels().to(at::kDouble).contiguous();
-    levels.assign(l.data_ptr<double>(), l.data_ptr<double>() + l.numel());
-  }
-  const trainer::ConversionTarget target{bundle.model.get(), settings.adam, settings.ema, levels, nullptr};
   trainer::ImportedCheckpoint imported = trainer::import_reference_checkpoint(
-      format, data::read_torch_save(crosscheck_fixture(pth)).root, target, pth);
+      format, data::read_torch_save(crosscheck_fixture(pth)).root, trainer::conversion_target(bundle, settings, config),
+      pth);
   return {std::move(config), std::move(bundle), std::move(imported)};
 }
 
@@ -188,7 +183,7 @@ TEST(ScoreSdeCheckpoint, ImportExportRoundTripKeepsEveryTensor) {
   checkpoint.ema = zip.imported.ema;
   checkpoint.optimizer = zip.imported.optimizer;
   const trainer::TrainingSettings settings = trainer::training_settings_from(zip.config);
-  const trainer::ConversionTarget target{zip.bundle.model.get(), settings.adam, settings.ema, {}, &zip.config};
+  const trainer::ConversionTarget target = trainer::conversion_target(zip.bundle, settings, zip.config);
   const std::string out = temp_path("exported_vp.pth");
   data::write_torch_save(out, trainer::export_reference_checkpoint(trainer::ReferenceFormat::score_sde_pytorch,
                                                                    checkpoint, target, 2e-4));

@@ -9,7 +9,6 @@
 #include <torch/torch.h>
 #include <fmt/format.h>
 
-#include <algorithm>
 
 namespace scorch::trainer::reference {
 
@@ -24,10 +23,9 @@ ImportedCheckpoint import_ncsnv2(const data::PickleValue& root, const Conversion
   ImportedCheckpoint imported;
   NamedTensors tensors = without_data_parallel_prefix(items[0], source + ": model");
   // The noise levels are data, not weights, in scorch (sigmas.*): they must agree with the config's.
-  const auto levels = std::find_if(tensors.begin(), tensors.end(), [](const auto& t) { return t.first == "sigmas"; });
-  if (levels != tensors.end()) {
+  if (const auto levels = take_tensor(tensors, "sigmas")) {
     const at::Tensor expected = at::tensor(target.noise_levels, at::kDouble).to(at::kFloat);
-    const at::Tensor found = levels->second.to(at::kFloat).reshape({-1});
+    const at::Tensor found = levels->to(at::kFloat).reshape({-1});
     if (found.sizes() != expected.sizes() || !at::allclose(found, expected, 1e-6, 0.0)) {
       throw UserError(fmt::format("{}: the file's {} noise levels ({} … {}) differ from the config's sigmas.* ({} "
                                   "levels, {} … {})",
@@ -36,7 +34,6 @@ ImportedCheckpoint import_ncsnv2(const data::PickleValue& root, const Conversion
                                   target.noise_levels.empty() ? NAN : target.noise_levels.front(),
                                   target.noise_levels.empty() ? NAN : target.noise_levels.back()));
     }
-    tensors.erase(levels);
   }
   torch::nn::Module& model = *target.model;
   load_model(model, tensors, source + ": the model weights");

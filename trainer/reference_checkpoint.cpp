@@ -4,6 +4,7 @@
 #include "common/user_error.h"
 #include "data/torch_save_file.h"
 #include "models/module_state.h"
+#include "models/score_model.h"
 #include "trainer/reference_checkpoint_parts.h"
 
 #include <fmt/format.h>
@@ -40,6 +41,16 @@ std::string to_string(ReferenceFormat format) { return row_of(formats(), format)
 std::vector<std::string> reference_format_names() { return table_names(formats()); }
 bool can_export(ReferenceFormat format) { return row_of(formats(), format).exporter != nullptr; }
 
+ConversionTarget conversion_target(const models::ModelBundle& bundle, const TrainingSettings& settings,
+                                   const Config& config) {
+  std::vector<double> levels;
+  if (bundle.process.has_noise_levels()) {
+    const at::Tensor l = bundle.process.noise_levels().to(at::kDouble).contiguous();
+    levels.assign(l.data_ptr<double>(), l.data_ptr<double>() + l.numel());
+  }
+  return {bundle.model.get(), settings.adam, settings.ema, std::move(levels), &config};
+}
+
 ImportedCheckpoint import_reference_checkpoint(ReferenceFormat format, const data::PickleValue& root,
                                                const ConversionTarget& target, const std::string& source) {
   return row_of(formats(), format).import(root, target, source);
@@ -63,6 +74,14 @@ NamedTensors without_data_parallel_prefix(const data::PickleValue& state_dict, c
     if (name.compare(0, kPrefix.size(), kPrefix) == 0) name.erase(0, kPrefix.size());
   }
   return tensors;
+}
+
+std::optional<at::Tensor> take_tensor(NamedTensors& tensors, const std::string& name) {
+  const auto found = std::find_if(tensors.begin(), tensors.end(), [&](const auto& t) { return t.first == name; });
+  if (found == tensors.end()) return std::nullopt;
+  at::Tensor tensor = found->second;
+  tensors.erase(found);
+  return tensor;
 }
 
 std::vector<Parameter> parameters_in_order(const torch::nn::Module& model) {

@@ -10,7 +10,9 @@
 #include "data/python_pickle.h"
 #include "trainer/adam.h"
 #include "trainer/checkpoint.h"
+#include "models/score_model_config.h"
 #include "trainer/ema.h"
+#include "trainer/training_config.h"
 
 #include <string>
 #include <vector>
@@ -38,6 +40,10 @@ struct ConversionTarget {
   // The config the model was built from (score_sde's networks keep a `sigmas` buffer made from sde.*).
   const Config* config = nullptr;
 };
+
+// The target for a model built from `config` (which must outlive it).
+ConversionTarget conversion_target(const models::ModelBundle& bundle, const TrainingSettings& settings,
+                                   const Config& config);
 
 struct ImportedCheckpoint {
   std::map<std::string, at::Tensor> model, ema;

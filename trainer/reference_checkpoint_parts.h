@@ -4,6 +4,7 @@
 #include "data/python_pickle.h"
 #include "trainer/reference_checkpoint.h"
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +15,9 @@ using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
 
 // A state dict's tensors with a leading "module." removed (DataParallel's).
 NamedTensors without_data_parallel_prefix(const data::PickleValue& state_dict, const std::string& what);
+
+// Removes the tensor called `name` from `tensors` and returns it, if there is one.
+std::optional<at::Tensor> take_tensor(NamedTensors& tensors, const std::string& name);
 
 // The model's parameters in registration order, which is the order of the
 // reference's model.parameters(), and so of its optimiser's indices.

@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
-#include <algorithm>
 #include <cmath>
 
 namespace scorch::trainer::reference {
@@ -41,10 +40,7 @@ ImportedCheckpoint import_score_sde(const data::PickleValue& root, const Convers
   ImportedCheckpoint imported;
   torch::nn::Module& model = *target.model;
   NamedTensors tensors = without_data_parallel_prefix(entry(root, "model", source, kNotScoreSde), source + ": model");
-  if (!model.named_buffers().contains(kLadderBuffer)) {
-    tensors.erase(std::remove_if(tensors.begin(), tensors.end(), [](const auto& t) { return t.first == kLadderBuffer; }),
-                  tensors.end());
-  }
+  if (!model.named_buffers().contains(kLadderBuffer)) take_tensor(tensors, kLadderBuffer);
   load_model(model, tensors, source + ": the model weights");
   const std::vector<Parameter> parameters = parameters_in_order(model);
   for (const Parameter& p : parameters) imported.model.emplace(p.name, p.value.detach().clone());
