@@ -43,6 +43,9 @@ void declare_evaluation_config(ConfigSchema& schema) {
               "how image samples become uint8 pixels before their features: EDM rounds, score_sde truncates",
               table_names(data::pixel_quantization_table())});
   schema.add({"samples.grid", T::integer, "64", "images in each checkpoint's PNG grid (0: none)", {}, 0.0});
+  schema.add({"samples.shard_size", T::integer, "1000",
+              "samples per shard file; a killed evaluation keeps finished shards and redoes at most one per rank",
+              {}, 1.0});
   schema.add({"features.extractor", T::string, "", "fid, is, kid, precision, recall: " + feature_extractor_spec_help()});
   schema.add({"features.reference", T::string, "",
               "fid: reference statistics (.h5 from `scorch stats`, or .npz with mu and sigma) or a dataset file; kid, "
@@ -60,6 +63,8 @@ void declare_evaluation_config(ConfigSchema& schema) {
   schema.add({"likelihood.repeats", T::integer, config_default_integer(likelihood.repeats), "nll, bound: dequantizations per image (the reference uses 5)",
               {}, 1.0});
   schema.add({"likelihood.batch_size", T::integer, config_default_integer(likelihood.batch_size), "nll, bound: images per batch", {}, 1.0});
+  schema.add({"likelihood.shard_size", T::integer, config_default_integer(likelihood.shard_size),
+              "nll, bound: test images per shard file of per-image results (kept across a kill, like samples)", {}, 1.0});
   schema.add({"likelihood.divergence", T::choice, to_string(likelihood.ode.divergence), "nll: the divergence estimator",
               divergence_method_names()});
   schema.add({"likelihood.rtol", T::number, config_default(likelihood.ode.ode.rtol), "nll: RK45 relative tolerance", {}, 0.0, true});
@@ -95,6 +100,7 @@ LikelihoodEvaluationSettings likelihood_settings_from(const Config& config, doub
   settings.count = config.integer("likelihood.count");
   settings.repeats = config.integer("likelihood.repeats");
   settings.batch_size = config.integer("likelihood.batch_size");
+  settings.shard_size = config.integer("likelihood.shard_size");
   settings.nll = metrics.count(Metric::nll) > 0;
   settings.bound = metrics.count(Metric::bound) > 0;
   const double eps = config.number("likelihood.eps") > 0 ? config.number("likelihood.eps") : training_eps;

@@ -5,6 +5,7 @@
 #include "common/user_error.h"
 #include "data/content_hash.h"
 #include "data/dataset_file.h"
+#include "data/shard_files.h"
 #include "data/tensor_archive.h"
 #include "evaluation/evaluation_config.h"
 #include "evaluation/features/frechet_distance.h"
@@ -12,6 +13,7 @@
 #include "evaluation/features/kernel_inception_distance.h"
 #include "evaluation/features/manifold_precision_recall.h"
 #include "evaluation/sampling/sample_file.h"
+#include "evaluation/sampling/sample_shards.h"
 #include "evaluation/toy/toy_evaluation.h"
 #include "models/score_model.h"
 #include "models/sde.h"
@@ -83,7 +85,8 @@ EvaluationPipeline::EvaluationPipeline(Config config, Communicator& communicator
       load_(std::move(load)),
       metrics_(requested_metrics(config_)),
       report_(config_.string("report")),
-      units_(report_ + "/units", settings_fingerprint(config_), communicator) {
+      fingerprint_(settings_fingerprint(config_)),
+      units_(report_ + "/units", fingerprint_, communicator) {
   require_settings(config_, metrics_);
   if (wants_any(&MetricEntry::needs_extractor)) {
     extractor_ = load_feature_extractor(config_.string("features.extractor"), communicator.device());
@@ -106,7 +109,9 @@ json EvaluationPipeline::evaluate(const std::string& checkpoint_path, const std:
                                   std::size_t total) {
   TrainedModel loaded = load_(checkpoint_path);
   loaded.bundle.model->to(communicator_.device());
-  log::info("checkpoint {}/{}: {} (step {})", position, total, checkpoint_path, loaded.step);
+  // A watched run's total is not known yet (0).
+  const std::string counter = total > 0 ? fmt::format("{}/{}", position, total) : std::to_string(position);
+  log::info("checkpoint {}: {} (step {})", counter, checkpoint_path, loaded.step);
   json record = {{"checkpoint", checkpoint_path}, {"step", loaded.step}, {"metrics", json::object()}};
   if (wants_any(&MetricEntry::needs_samples)) {
     json sampled = sample(loaded, stem);
@@ -181,28 +186,40 @@ void EvaluationPipeline::load_reference() {
   }
 }
 
+std::string EvaluationPipeline::shard_fingerprint(const TrainedModel& loaded) const {
+  // Checkpoints record a hash of their tensors; older ones stand for themselves by path and step.
+  const std::string content = data::find_root_text_attribute(loaded.path, "content_hash")
+                                  .value_or(loaded.path + "@" + std::to_string(loaded.step));
+  const std::string text = fingerprint_ + "\n" + content;
+  data::ContentHash hash;
+  hash.update(text.data(), text.size());
+  return hash.hex();
+}
+
 json EvaluationPipeline::sample(const TrainedModel& loaded, const std::string& stem) {
   const std::string unit = stem + ".samples";
   if (auto done = units_.finished(unit)) return *done;
   const SamplerKind kind = parse_sampler_kind(config_.string("samples.sampler"));
   const SamplingModel model = loaded.sampling();
+  const bool images = loaded.bundle.model->input_shape().size() == 3;
+  if (extractor_ && !images) throw UserError("fid and is need an image model; this model draws vectors");
   const auto seed = static_cast<std::uint64_t>(config_.integer("seed"));
   const at::TensorOptions compute = at::TensorOptions().dtype(at::kFloat).device(communicator_.device());
   const PreparedSampler sampler = make_batch_sampler(kind, config_, model, {seed, compute, {}});
   if (communicator_.rank() == 0) log::info("sampler {}: {}", config_.string("samples.sampler"), sampler.describe());
-  const GeneratedSamples generated =
-      generate_samples(sampler.draw, config_.integer("samples.count"), config_.integer("sampler.batch_size"),
-                       loaded.bundle.model->input_shape(), communicator_, "sample " + stem);
-  if (communicator_.rank() == 0) {
-    const bool images = generated.samples.dim() == 4;
-    if (extractor_ && !images) throw UserError("fid and is need an image model; this model draws vectors");
-    write_sample_file(samples_path(stem), generated.samples, model.range, false,
-                      {{"checkpoint", loaded.path}, {"sampler", config_.string("samples.sampler")}},
-                      data::parse_pixel_quantization(config_.string("samples.quantize")));
-    if (images && config_.integer("samples.grid") > 0) {
-      write_sample_grid(report_ + "/grids/" + stem + ".png", generated.samples, model.range,
-                        config_.integer("samples.grid"));
-    }
+  SampleShardSettings shards;
+  shards.directory = samples_path(stem);
+  shards.count = config_.integer("samples.count");
+  shards.shard_size = config_.integer("samples.shard_size");
+  shards.batch_size = config_.integer("sampler.batch_size");
+  shards.fingerprint = shard_fingerprint(loaded);
+  shards.range = model.range;
+  shards.quantization = data::parse_pixel_quantization(config_.string("samples.quantize"));
+  shards.attributes = {{"checkpoint", loaded.path}, {"sampler", config_.string("samples.sampler")}};
+  const ShardedSamples generated = generate_sample_shards(sampler.draw, shards, loaded.bundle.model->input_shape(),
+                                                          communicator_, "sample " + stem);
+  if (communicator_.rank() == 0 && images && config_.integer("samples.grid") > 0) {
+    write_stored_sample_grid(samples_path(stem), report_ + "/grids/" + stem + ".png", config_.integer("samples.grid"));
   }
   json used = json::object();
   for (const auto& [key, value] : sampler.settings) used[key] = value;
@@ -264,7 +281,7 @@ json EvaluationPipeline::toy_metrics(const TrainedModel& loaded, const std::stri
     settings.tail_xi = config_.number("tail.xi");
     settings.tail_reference_count = config_.integer("tail.reference_count");
     settings.data_seed = static_cast<std::uint64_t>(loaded.config.integer("seed"));
-    const ToyMetrics metrics = evaluate_toy_samples(data::read_tensor(samples_path(stem), "samples"), *toy, settings);
+    const ToyMetrics metrics = evaluate_toy_samples(data::read_vector_samples(samples_path(stem)), *toy, settings);
     for (const auto& [name, value] : metrics.values) values[name] = value;
     if (!metrics.shares.empty()) values["mode_shares"] = metrics.shares;
   }
@@ -285,7 +302,9 @@ json EvaluationPipeline::likelihood(const TrainedModel& loaded, const std::strin
     throw UserError(fmt::format("likelihood.data {} holds images [{}], the model of {} takes [{}]", data_path,
                                 fmt::join(images, ", "), loaded.path, fmt::join(input_shape, ", ")));
   }
-  const LikelihoodEvaluationSettings settings = likelihood_settings_from(config_, loaded.config.number("objective.eps"));
+  LikelihoodEvaluationSettings settings = likelihood_settings_from(config_, loaded.config.number("objective.eps"));
+  settings.shard_directory = report_ + "/units/" + stem + ".likelihood";
+  settings.fingerprint = shard_fingerprint(loaded);
   const LikelihoodEvaluation result = evaluate_likelihood(data_path, *sde, loaded.bundle.model->as_function(),
                                                           loaded.range, settings, communicator_, communicator_.device());
   json values = json::object();

@@ -56,7 +56,8 @@ class EvaluationPipeline {
   // reference once; UserError for a metric whose settings are missing.
   EvaluationPipeline(Config config, Communicator& communicator, ModelLoader load);
 
-  // One checkpoint's record for the report ({"checkpoint", "step", "metrics", "grid"}). Collective.
+  // One checkpoint's record for the report ({"checkpoint", "step", "metrics", "grid"}), the
+  // `position`-th of `total` (0 while a watched run goes on). Collective.
   nlohmann::ordered_json evaluate(const std::string& checkpoint_path, const std::string& stem, std::size_t position,
                                   std::size_t total);
   // The settings the report lists.
@@ -71,13 +72,17 @@ class EvaluationPipeline {
   nlohmann::ordered_json image_metrics(const std::string& stem);
   nlohmann::ordered_json toy_metrics(const TrainedModel& loaded, const std::string& stem);
   nlohmann::ordered_json likelihood(const TrainedModel& loaded, const std::string& stem);
-  std::string samples_path(const std::string& stem) const { return report_ + "/samples/" + stem + ".h5"; }
+  // A directory of sample shards (evaluation/sampling/sample_shards.h).
+  std::string samples_path(const std::string& stem) const { return report_ + "/samples/" + stem; }
+  // What every shard of this checkpoint depends on: the settings and the checkpoint's content.
+  std::string shard_fingerprint(const TrainedModel& loaded) const;
 
   Config config_;
   Communicator& communicator_;
   ModelLoader load_;
   std::set<Metric> metrics_;
   std::string report_;
+  std::string fingerprint_;  // of the settings (every key but where checkpoints and report are)
   WorkUnits units_;
   std::unique_ptr<FeatureExtractor> extractor_;
   FeatureStatistics reference_;

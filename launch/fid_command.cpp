@@ -49,7 +49,7 @@ void add_fid_command(CLI::App& app) {
   auto options = std::make_shared<FidOptions>();
   // The command is named after the metric it computes.
   CLI::App* fid = app.add_subcommand(evaluation::to_string(evaluation::Metric::fid), "Fréchet distance between two statistics (.h5/.npz) or dataset files");
-  fid->add_option("A", options->a, "statistics (.h5 from `scorch stats`, .npz with mu and sigma) or dataset file")
+  fid->add_option("A", options->a, "statistics (.h5 from `scorch stats`, .npz with mu and sigma), dataset file, or sample-shard directory")
       ->required();
   fid->add_option("B", options->b, "the same for the other side")->required();
   fid->add_option("--features", options->features,

@@ -34,7 +34,7 @@ void add_is_command(CLI::App& app) {
   // The command is named after the metric it computes.
   CLI::App* command = app.add_subcommand(evaluation::to_string(evaluation::Metric::is),
                                          "Inception Score of the images in a dataset file (10 splits)");
-  command->add_option("DATA", options->data, "dataset file (.h5), such as a sample file")->required();
+  command->add_option("DATA", options->data, "dataset file (.h5), such as a sample file, or sample-shard directory")->required();
   add_image_feature_options(*command, *options);
   command->callback([options] { run_is(*options); });
 }

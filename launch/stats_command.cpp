@@ -34,7 +34,7 @@ void run_stats(const StatsOptions& options) {
 void add_stats_command(CLI::App& app) {
   auto options = std::make_shared<StatsOptions>();
   CLI::App* stats = app.add_subcommand("stats", "Write FID reference statistics (mu, sigma) of a dataset file");
-  stats->add_option("--data", options->data, "dataset file (.h5)")->required();
+  stats->add_option("--data", options->data, "dataset file (.h5) or sample-shard directory")->required();
   stats->add_option("--out", options->out, "output statistics file: .h5, or .npz holding mu and sigma in the layout pytorch-fid saves")->required();
   add_image_feature_options(*stats, *options);
   stats->callback([options] { run_stats(*options); });

@@ -12,6 +12,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <filesystem>
 #include <numeric>
 
 namespace scorch::evaluation {
@@ -93,6 +94,38 @@ TEST(LikelihoodEvaluation, BatchSizeDoesNotChangeTheResult) {
   const LikelihoodEvaluation a = run(7), b = run(64);
   EXPECT_NEAR(a.nll->mean, b.nll->mean, 1e-10);
   EXPECT_NEAR(a.bound->mean, b.bound->mean, 1e-10);
+}
+
+TEST(LikelihoodEvaluation, KeptShardsAreReusedAndGiveTheSameResult) {
+  GaussianPixelModel setup;
+  LocalCommunicator local;
+  const std::string directory = testing::temp_path("likelihood_shards");
+  testing::remove_tree(directory);
+  const auto run = [&](const std::string& shards, const std::string& fingerprint) {
+    LikelihoodEvaluationSettings s = settings(16);
+    s.ode.divergence = DivergenceMethod::rademacher;
+    s.shard_size = 50;
+    s.shard_directory = shards;
+    s.fingerprint = fingerprint;
+    return evaluate_likelihood(write_gaussian_pixels(), *setup.sde, setup.model.as_function(),
+                               data::PixelRange::symmetric, s, local, at::kCPU);
+  };
+  const LikelihoodEvaluation in_memory = run("", "");
+  const LikelihoodEvaluation kept = run(directory, "a");
+  EXPECT_EQ(kept.shards, 3);
+  EXPECT_EQ(kept.reused, 0);
+  EXPECT_EQ(kept.nll->mean, in_memory.nll->mean);
+  EXPECT_EQ(kept.bound->ci95, in_memory.bound->ci95);
+
+  // As after a kill during the middle shard: the other two are reused, bit for bit.
+  std::filesystem::remove(directory + "/shard-000001.h5");
+  const LikelihoodEvaluation resumed = run(directory, "a");
+  EXPECT_EQ(resumed.reused, 2);
+  EXPECT_EQ(resumed.nll->mean, in_memory.nll->mean);
+  EXPECT_EQ(resumed.nll->ci95, in_memory.nll->ci95);
+  EXPECT_EQ(resumed.bound->mean, in_memory.bound->mean);
+  EXPECT_EQ(resumed.mean_function_evaluations, in_memory.mean_function_evaluations);
+  EXPECT_EQ(run(directory, "b").reused, 0);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <cmath>
 
 namespace scorch::evaluation {
@@ -86,6 +87,7 @@ void write_feature_statistics(const std::string& path, const FeatureStatistics& 
 
 bool is_feature_statistics_file(const std::string& path) {
   if (has_npz_extension(path)) return true;
+  if (std::filesystem::is_directory(path)) return false;  // a shard directory holds images
   const std::vector<std::string> names = data::list_group(path, "/");
   return std::find(names.begin(), names.end(), "mu") != names.end();
 }

@@ -3,7 +3,7 @@
 #include "common/communicator.h"
 #include "common/progress.h"
 #include "common/user_error.h"
-#include "data/dataset_file.h"
+#include "data/shard_files.h"
 #include "common/rank_batches.h"
 
 #include <ATen/ATen.h>
@@ -18,7 +18,7 @@ ImageFeatureSummary summarise_image_file(const std::string& path, FeatureExtract
   FeatureRequest request = asked;
   request.features = asked.features || asked.all_features;
   if (batch_size < 1) throw UserError(fmt::format("feature batch size must be positive (got {})", batch_size));
-  data::DatasetFile file(path);
+  data::ImageSource file(path);
   const data::DatasetShape shape = file.shape();
   if (limit > shape.count) throw UserError(fmt::format("{}: asked for {} images, the file holds {}", path, limit, shape.count));
   const std::int64_t count = limit > 0 ? limit : shape.count;

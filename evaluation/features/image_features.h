@@ -1,6 +1,7 @@
 #pragma once
 // FID statistics and the Inception Score of the images in a dataset-format
-// file (real data, or samples written by `scorch sample`/`scorch evaluate`),
+// file or shard directory (real data, or samples written by `scorch sample`
+// or `scorch evaluate`; data/shard_files.h),
 // with the work split over the ranks of a job: batches of fixed index ranges,
 // dealt round-robin, summed by all-reduce. The result is the same for any
 // number of ranks and any batch size.

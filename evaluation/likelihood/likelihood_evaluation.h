@@ -1,10 +1,15 @@
 #pragma once
 // Bits per dimension of a test set under a score model: the PF-ODE NLL and the
 // DSM bound of every image, each dequantized R times with fresh uniform noise
-// (docs/conventions.md §3). Images are cut into batches of fixed index ranges dealt
-// round-robin to the ranks; per-image randomness is keyed by (seed, repeat,
-// index), and the per-rank sums meet in one all-reduce at the end, so the
-// result depends on neither the world size nor the batch size.
+// (docs/conventions.md §3). Images are cut into shards of fixed index ranges
+// (common/shard_plan.h) dealt round-robin to the ranks, and each shard into
+// batches; per-image randomness is keyed by (seed, repeat, index). The
+// per-image results (N scalars per metric) meet in one all-reduce and are
+// summarised in index order, so the result depends on neither the world size,
+// nor the batch size, nor where an earlier run was cut. With a shard
+// directory, each finished shard is kept on disk (a TensorArchive with
+// /nll_bpd, /bound_bpd, /function_evaluations, float64 per image) and a rerun
+// reuses it.
 #include "data/pixel_range.h"
 #include "evaluation/likelihood/dsm_bound.h"
 #include "evaluation/likelihood/ode_likelihood.h"
@@ -34,6 +39,9 @@ struct LikelihoodEvaluationSettings {
   LikelihoodSettings ode;
   DsmBoundSettings dsm;
   std::uint64_t seed = 0;
+  std::string shard_directory;  // empty: shards live in memory only
+  std::int64_t shard_size = 100;  // images per shard
+  std::string fingerprint;  // what a shard's values depend on; others are redone
 };
 
 // The mean over images of each image's bits/dim (averaged over repeats), with
@@ -48,6 +56,8 @@ struct LikelihoodEvaluation {
   std::optional<BitsPerDimSummary> bound;
   double mean_function_evaluations = 0.0;  // ODE drift evaluations per solve
   std::int64_t images = 0;
+  std::int64_t shards = 0;
+  std::int64_t reused = 0;  // shards finished by an earlier run
 };
 
 LikelihoodEvaluation evaluate_likelihood(const std::string& data_path, const models::Sde& sde,
