@@ -1,7 +1,7 @@
 // `scorch evaluate`: metrics for every checkpoint of a run (FID, IS, ODE NLL,
 // DSM bound, and the toys' mode and tail metrics), split over the ranks of a
-// job, resumable unit by unit, with a JSON + Markdown report, sample grids and
-// plots. The pipeline itself is evaluation/evaluation_pipeline.h.
+// job, resumable unit by unit and shard by shard, with a JSON + Markdown
+// report, sample grids and plots; with --watch, while the run trains. The pipeline itself is evaluation/evaluation_pipeline.h.
 #include "common/communicator.h"
 #include "common/config.h"
 #include "common/log.h"
@@ -10,6 +10,7 @@
 #include "evaluation/evaluation_pipeline.h"
 #include "evaluation/report/evaluation_report.h"
 #include "launch/checkpoint_model.h"
+#include "launch/checkpoint_watch.h"
 #include "launch/commands.h"
 #include "launch/job_communicator.h"
 
@@ -19,6 +20,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <thread>
 
 namespace scorch::launch {
 namespace {
@@ -30,7 +32,84 @@ struct EvaluateOptions {
   std::string checkpoints;
   std::string report;
   std::vector<std::string> overrides;
+  bool watch = false;
+  double watch_timeout = 0.0;    // seconds; 0: until training finishes
+  double watch_interval = 60.0;  // seconds between looks at the run
 };
+
+// The report of the checkpoints evaluated so far (rank 0), and its one-line summary.
+class ReportWriter {
+ public:
+  ReportWriter(const Config& config, const evaluation::EvaluationPipeline& evaluation)
+      : config_(config), evaluation_(evaluation) {}
+
+  evaluation::ReportFiles write(const std::vector<json>& records) const {
+    // Checkpoints of a run (RUN/checkpoints/X.h5) bring the run's loss curve along.
+    const std::filesystem::path run =
+        std::filesystem::path(records.front()["checkpoint"].get<std::string>()).parent_path().parent_path();
+    return evaluation::write_evaluation_report(evaluation_.report(), evaluation_.settings(), records,
+                                               evaluation::training_loss_of((run / "metrics.jsonl").string()),
+                                               config_.boolean("summary"));
+  }
+
+ private:
+  const Config& config_;
+  const evaluation::EvaluationPipeline& evaluation_;
+};
+
+std::vector<json> evaluate_listed(const std::vector<std::string>& checkpoints,
+                                  evaluation::EvaluationPipeline& evaluation) {
+  const std::vector<std::string> stems = evaluation::unit_stems(checkpoints);
+  std::vector<json> records;
+  for (std::size_t i = 0; i < checkpoints.size(); ++i) {
+    records.push_back(evaluation.evaluate(checkpoints[i], stems[i], i + 1, checkpoints.size()));
+  }
+  return records;
+}
+
+// Follows a training run: evaluates each checkpoint as it appears, rewriting
+// the report after each, until training has finished and its final checkpoint
+// is evaluated, or the timeout. A requeued watch walks the checkpoints again,
+// and their finished units make that quick.
+std::vector<json> evaluate_watched(const EvaluateOptions& options, const Config& config,
+                                   evaluation::EvaluationPipeline& evaluation, Communicator& communicator,
+                                   const ReportWriter& report) {
+  CheckpointWatch watch(config.string("checkpoints"), communicator);
+  if (communicator.rank() == 0) {
+    log::info("watching {} every {:g} s{}", watch.directory(), options.watch_interval,
+              options.watch_timeout > 0 ? fmt::format(", for at most {:g} s", options.watch_timeout) : std::string());
+  }
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<json> records;
+  while (true) {
+    const CheckpointWatch::Poll poll = watch.poll();
+    for (const std::string& path : poll.fresh) {
+      if (!watch.still_there(path)) {
+        if (communicator.rank() == 0) {
+          log::warn("{} was removed (training's checkpoint.keep) before it could be evaluated; skipping it", path);
+        }
+        continue;
+      }
+      const std::string stem = std::filesystem::path(path).stem().string();
+      records.push_back(evaluation.evaluate(path, stem, records.size() + 1, 0));
+      if (communicator.rank() == 0) report.write(records);
+    }
+    if (poll.finished) {
+      if (communicator.rank() == 0) log::info("training finished and its final checkpoint is evaluated");
+      break;
+    }
+    const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (options.watch_timeout > 0 && waited + options.watch_interval > options.watch_timeout) {
+      if (communicator.rank() == 0) {
+        log::warn("--watch-timeout {:g} s reached before training finished; {} checkpoint(s) evaluated",
+                  options.watch_timeout, records.size());
+      }
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::duration<double>(options.watch_interval));
+  }
+  return records;
+}
 
 void run_evaluate(const EvaluateOptions& options) {
   const auto started = std::chrono::steady_clock::now();
@@ -41,27 +120,33 @@ void run_evaluate(const EvaluateOptions& options) {
   if (config.string("checkpoints").empty()) {
     throw UserError("no checkpoints: give --checkpoints DIR|LIST or `checkpoints:` in " + options.config);
   }
-  const std::vector<std::string> checkpoints = list_checkpoints(config.string("checkpoints"));
+  if (options.watch_interval <= 0) throw UserError("--watch-interval must be positive");
+  if (options.watch_timeout < 0) throw UserError("--watch-timeout must not be negative");
+  // The checkpoints are checked before the job starts its ranks' work.
+  const std::string checkpoints = config.string("checkpoints");
+  if (options.watch && (checkpoints.find(',') != std::string::npos ||
+                        (std::filesystem::exists(checkpoints) && !std::filesystem::is_directory(checkpoints)))) {
+    throw UserError("--watch follows a run directory; " + checkpoints + " is not one");
+  }
+  const std::vector<std::string> listed = options.watch ? std::vector<std::string>() : list_checkpoints(checkpoints);
   const auto communicator = make_job_communicator(distributed_settings_from(config));
   const std::string weights = config.string("weights");
   evaluation::EvaluationPipeline evaluation(config, *communicator, [weights](const std::string& path) {
     return evaluation::TrainedModel(load_checkpoint_model(path, weights));
   });
-  const std::vector<std::string> stems = evaluation::unit_stems(checkpoints);
-  std::vector<json> records;
-  for (std::size_t i = 0; i < checkpoints.size(); ++i) {
-    records.push_back(evaluation.evaluate(checkpoints[i], stems[i], i + 1, checkpoints.size()));
-  }
+  const ReportWriter report(config, evaluation);
+  const std::vector<json> records = options.watch
+                                        ? evaluate_watched(options, config, evaluation, *communicator, report)
+                                        : evaluate_listed(listed, evaluation);
   if (communicator->rank() != 0) return;
-  // Checkpoints of a run (RUN/checkpoints/X.h5) bring the run's loss curve along.
-  const std::filesystem::path run = std::filesystem::path(checkpoints.front()).parent_path().parent_path();
-  const evaluation::ReportFiles files = evaluation::write_evaluation_report(
-      evaluation.report(), evaluation.settings(), records, evaluation::training_loss_of((run / "metrics.jsonl").string()),
-      config.boolean("summary"));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  log::info("evaluated {} checkpoint(s) in {:.0f} s; report in {}", checkpoints.size(), seconds, files.markdown);
-  const json summary = {{"report", files.json}, {"checkpoints", records.size()}, {"seconds", seconds},
-                        {"last", records.back()}};
+  json summary = {{"report", nullptr}, {"checkpoints", records.size()}, {"seconds", seconds}, {"last", nullptr}};
+  if (!records.empty()) {
+    const evaluation::ReportFiles files = report.write(records);
+    log::info("evaluated {} checkpoint(s) in {:.0f} s; report in {}", records.size(), seconds, files.markdown);
+    summary["report"] = files.json;
+    summary["last"] = records.back();
+  }
   fmt::print("{}\n", summary.dump());
 }
 
@@ -78,6 +163,13 @@ void add_evaluate_command(CLI::App& app) {
   evaluate->add_option("--set", options->overrides, "config override, e.g. --set samples.count=5000 (repeatable)")
       ->expected(1)
       ->take_all();
+  evaluate->add_flag("--watch", options->watch,
+                     "follow a training run: evaluate each new checkpoint as it appears, until training has "
+                     "finished and its final checkpoint is evaluated");
+  evaluate->add_option("--watch-timeout", options->watch_timeout,
+                       "with --watch: stop after this many seconds even if training goes on (default 0: no limit)");
+  evaluate->add_option("--watch-interval", options->watch_interval,
+                       "with --watch: seconds between looks at the run directory (default 60)");
   evaluate->callback([options] { run_evaluate(*options); });
 }
 

@@ -109,6 +109,8 @@ void run_training(const TrainOptions& options) {
   }
   // train.batch_size defines the run, so this also holds the global batch fixed.
   if (resume_from) require_resumable(config, *resume_from, resume_path);
+  // A resumed run may be extended past its earlier end: it is unfinished until it ends again.
+  if (communicator->rank() == 0) checkpoints.clear_finished();
 
   // Initial weights are a function of the seed; rank 0's are broadcast anyway.
   at::manual_seed(derive_seed({settings.seed, RandomPurpose::parameter_init, 0}, 0));
@@ -129,6 +131,7 @@ void run_training(const TrainOptions& options) {
       checkpoint.state.global_batch = settings.global_batch;
       checkpoint.state.world_size = communicator->world_size();
       const std::string path = checkpoints.save(checkpoint);
+      checkpoints.mark_finished(path);
       log::info("{} has no parameters, so nothing to train: wrote its step-0 checkpoint {}", model->name(), path);
     }
     communicator->barrier();
@@ -178,6 +181,7 @@ void run_training(const TrainOptions& options) {
     log::info("stopped at step {} of {} (signal or time limit); continue with --resume auto", outcome.final_step,
               settings.steps);
   } else {
+    if (const auto final_checkpoint = checkpoints.latest()) checkpoints.mark_finished(*final_checkpoint);
     log::info("finished {} steps ({} skipped as non-finite); checkpoints in {}", outcome.final_step,
               outcome.skipped_steps, checkpoints.directory());
   }

@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 namespace scorch::testing {
 namespace {
@@ -48,6 +50,11 @@ std::string write_eval_config(const std::string& name, const std::string& extra 
                       << "bound: {time_samples: 20}\n"
                       << extra;
   return path;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), {}};
 }
 
 nlohmann::json read_report(const std::string& directory) {
@@ -129,6 +136,117 @@ TEST(EvaluateCli, AKilledEvaluationResumesWithTheSameResult) {
   const CliRun changed = run_scorch("evaluate --config " + config + " --report " + resumed + " --set samples.count=16");
   ASSERT_EQ(changed.exit_code, 0) << changed.err;
   EXPECT_EQ(changed.err.find("finished earlier"), std::string::npos) << changed.err;
+}
+
+// Sampling in shards of 8 that is slow enough (PC, 1000 steps) to be cut in the middle.
+const std::string kShardedSampling =
+    " --set metrics=fid,nll --set samples.count=48 --set samples.shard_size=8 --set samples.sampler=pc"
+    " --set sampler.pc.steps=1000 --set sampler.pc.corrector=none";
+
+// "K of N shards reused from an earlier run", from the first sampling unit's log line.
+std::pair<int, int> reused_shards(const std::string& log) {
+  const std::size_t at = log.find(" shards reused from an earlier run");
+  if (at == std::string::npos) return {-1, -1};
+  const std::size_t start = log.rfind(": ", at) + 2;
+  int reused = -1, total = -1;
+  std::sscanf(log.c_str() + start, "%d of %d", &reused, &total);
+  return {reused, total};
+}
+
+// Runs `launch` (a scorch evaluate, maybe under mpirun) in the background and
+// kills -9 `victim` (a shell expression for a pid, evaluated once the second
+// shard of the first checkpoint exists).
+void kill_during_sampling(const std::string& launch, const std::string& report, const std::string& victim) {
+  const std::string marker = report + "/samples/checkpoint_00000002/shard-000001.h5";
+  const std::string script = launch + " 2>/dev/null & pid=$!; while [ ! -e " + marker +
+                             " ]; do sleep 0.01; done; kill -9 " + victim + "; wait $pid; exit 0";
+  ASSERT_EQ(std::system(("bash -c '" + script + "'").c_str()), 0);
+  ASSERT_FALSE(std::filesystem::exists(report + "/units/checkpoint_00000002.samples.json"))
+      << "sampling finished before the kill; the test needs slower sampling";
+}
+
+// The rerun reused at least `kept` of the first checkpoint's 6 shards, but not
+// all, and its report equals the uninterrupted one.
+void expect_resumed_from_shards(const CliRun& again, int kept, const std::string& straight, const std::string& resumed) {
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const auto [reused, total] = reused_shards(again.err);
+  EXPECT_EQ(total, 6) << again.err;
+  EXPECT_GE(reused, kept) << again.err;
+  EXPECT_LT(reused, 6) << again.err;
+  expect_same_metrics(read_report(straight), read_report(resumed), 1e-12);
+}
+
+TEST(EvaluateCli, AKillDuringSamplingKeepsTheFinishedShards) {
+  const std::string config = write_eval_config("evaluate_shards") + kShardedSampling;
+  const std::string straight = temp_path("shards_straight"), resumed = temp_path("shards_resumed");
+  testing::remove_tree(straight);
+  testing::remove_tree(resumed);
+  ASSERT_EQ(run_scorch("evaluate --config " + config + " --report " + straight).exit_code, 0);
+
+  kill_during_sampling(std::string(SCORCH_BINARY) + " evaluate --config " + config + " --report " + resumed, resumed,
+                       "$pid");
+  expect_resumed_from_shards(run_scorch("evaluate --config " + config + " --report " + resumed), 2, straight, resumed);
+}
+
+TEST(EvaluateCli, KillingOneOfTwoRanksKeepsTheFinishedShards) {
+  const std::string config = write_eval_config("evaluate_rank_kill") + kShardedSampling;
+  const std::string straight = temp_path("rank_kill_straight"), resumed = temp_path("rank_kill_resumed");
+  testing::remove_tree(straight);
+  testing::remove_tree(resumed);
+  const std::string evaluate = "evaluate --config " + config + " --report ";
+  ASSERT_EQ(run_scorch(evaluate + straight, mpirun(2)).exit_code, 0);
+
+  // mpirun starts the ranks as its children; one of them dies, and mpirun ends the other.
+  kill_during_sampling(mpirun(2) + SCORCH_BINARY + " " + evaluate + resumed, resumed,
+                       "$(pgrep -P $pid | head -n 1)");
+  expect_resumed_from_shards(run_scorch(evaluate + resumed, mpirun(2)), 1, straight, resumed);
+}
+
+TEST(EvaluateCli, WatchFollowsATrainingRunUntilItsFinalCheckpoint) {
+  fixture();
+  const std::string run = temp_path("watched_run"), report = temp_path("watched_report");
+  const std::string out = temp_path("watch_out.txt"), err = temp_path("watch_err.txt");
+  testing::remove_tree(run);
+  testing::remove_tree(report);
+  const std::string watch = std::string(SCORCH_BINARY) + " evaluate --config " + write_eval_config("evaluate_watch") +
+                            " --report " + report + " --checkpoints " + run +
+                            " --set metrics=nll --watch --watch-interval 0.2 --watch-timeout 300";
+  const std::string train = std::string(SCORCH_BINARY) + " train --config " + temp_path("evaluate_train.yaml") +
+                            " --workdir " + run + " --set train.steps=6";
+  // The watcher starts before the run exists; training starts a moment later.
+  const std::string script = watch + " >" + out + " 2>" + err + " & pid=$!; sleep 0.5; " + train +
+                             " >/dev/null 2>&1 || exit 3; wait $pid";
+  ASSERT_EQ(std::system(("bash -c '" + script + "'").c_str()), 0) << read_text(err);
+  const nlohmann::json written = read_report(report);
+  ASSERT_EQ(written["checkpoints"].size(), 3u) << read_text(err);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(written["checkpoints"][i]["step"], 2 * (i + 1));
+  EXPECT_NE(read_text(err).find("training finished"), std::string::npos) << read_text(err);
+  EXPECT_EQ(read_text(run + "/checkpoints/finished"), "checkpoint_00000006.h5\n");
+
+  // Watched again once training has finished, it reuses every unit and ends at once.
+  const CliRun again = run_command(watch);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("finished earlier"), std::string::npos) << again.err;
+  EXPECT_EQ(nlohmann::json::parse(again.out)["checkpoints"], 3);
+}
+
+TEST(EvaluateCli, WatchEndsAtItsTimeoutWhileTrainingGoesOn) {
+  const Fixture& f = fixture();
+  // A run that has not finished: one of the fixture's checkpoints, without the marker.
+  const std::string run = temp_path("unfinished_run");
+  testing::remove_tree(run);
+  std::filesystem::create_directories(run + "/checkpoints");
+  std::filesystem::copy_file(f.run + "/checkpoints/checkpoint_00000002.h5", run + "/checkpoints/checkpoint_00000002.h5");
+  const CliRun watched = run_scorch("evaluate --config " + write_eval_config("evaluate_timeout") + " --report " +
+                                    temp_path("timeout_report") + " --checkpoints " + run +
+                                    " --set metrics=nll --watch --watch-interval 0.2 --watch-timeout 1");
+  ASSERT_EQ(watched.exit_code, 0) << watched.err;
+  EXPECT_NE(watched.err.find("--watch-timeout 1 s reached before training finished; 1 checkpoint(s) evaluated"),
+            std::string::npos)
+      << watched.err;
+  expect_one_line_error(run_scorch("evaluate --config " + write_eval_config("evaluate_watch_list") +
+                                   " --watch --checkpoints " + f.run + "/checkpoints/checkpoint_00000002.h5"),
+                        "--watch follows a run directory");
 }
 
 TEST(EvaluateCli, BadInputGivesOneLineErrors) {

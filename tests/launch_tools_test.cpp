@@ -40,17 +40,40 @@ TEST(ScorchMpirun, SetsThreadsFileLockingAndBindingAndRunsTheRanks) {
   EXPECT_NE(bad.err.find("error: -np"), std::string::npos) << bad.err;
 }
 
-TEST(SlurmTemplate, UsrOneCheckpointsThroughSrunAndRequeues) {
+// Stand-ins for srun (its options dropped, the ranks started by mpirun, as
+// the MPI plugin would) and scontrol (which logs its arguments to `requeue_log`),
+// in a directory to put first on PATH.
+std::string fake_slurm_bin(const std::string& requeue_log) {
   const std::string bin = temp_path("fake_slurm_bin");
   std::filesystem::create_directories(bin);
-  const std::string requeue_log = temp_path("requeue.log");
   std::filesystem::remove(requeue_log);
-  // srun: drop its options and start the ranks with mpirun, as the MPI plugin would.
   std::ofstream(bin + "/srun") << "#!/bin/bash\nwhile [[ $1 == --* ]]; do shift; done\n"
                                   "exec mpirun --allow-run-as-root --oversubscribe -np 2 -x OMP_NUM_THREADS=1 \"$@\"\n";
   std::ofstream(bin + "/scontrol") << "#!/bin/bash\necho \"$@\" >> " << requeue_log << "\n";
   std::filesystem::permissions(bin + "/srun", std::filesystem::perms::owner_all);
   std::filesystem::permissions(bin + "/scontrol", std::filesystem::perms::owner_all);
+  return bin;
+}
+
+std::string read_file_text(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// Runs `script`, which sends USR1 to a job: the job log says so, the job
+// exits with 0, and it has requeued itself once.
+void expect_requeued_on_usr1(const std::string& script, const std::string& log, const std::string& requeue_log,
+                             const std::string& job_id) {
+  const int status = std::system(("bash -c '" + script + "'").c_str());
+  const std::string output = read_file_text(log);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << output;
+  EXPECT_NE(output.find("caught USR1"), std::string::npos) << output;
+  EXPECT_EQ(read_file_text(requeue_log), "requeue " + job_id + "\n") << output;
+}
+
+TEST(SlurmTemplate, UsrOneCheckpointsThroughSrunAndRequeues) {
+  const std::string requeue_log = temp_path("requeue.log");
+  const std::string bin = fake_slurm_bin(requeue_log);
 
   const std::string data = write_indexed_dataset("slurm_data.h5", 64, 1, 8);
   const std::string config = temp_path("slurm.yaml");
@@ -65,15 +88,45 @@ TEST(SlurmTemplate, UsrOneCheckpointsThroughSrunAndRequeues) {
   // Start the job, wait for training to begin, then send the time-limit signal to the batch shell.
   const std::string script = "(" + job + ") & pid=$!; for i in $(seq 600); do [ -e " + workdir +
                              "/metrics.jsonl ] && break; sleep 0.1; done; sleep 1; kill -USR1 $pid; wait $pid";
-  const int status = std::system(("bash -c '" + script + "'").c_str());
-  std::ifstream job_log(log);
-  const std::string output{std::istreambuf_iterator<char>(job_log), {}};
-  EXPECT_EQ(WEXITSTATUS(status), 0) << output;
-  EXPECT_NE(output.find("caught USR1"), std::string::npos) << output;
-  EXPECT_TRUE(std::filesystem::exists(workdir + "/checkpoints/latest")) << output;
-  std::ifstream requeued(requeue_log);
-  const std::string requeue{std::istreambuf_iterator<char>(requeued), {}};
-  EXPECT_EQ(requeue, "requeue 4242\n") << output;
+  expect_requeued_on_usr1(script, log, requeue_log, "4242");
+  EXPECT_TRUE(std::filesystem::exists(workdir + "/checkpoints/latest")) << read_file_text(log);
+}
+
+TEST(SlurmTemplate, EvaluationFollowsTheRunAndRequeuesOnUsrOne) {
+  const std::string requeue_log = temp_path("evaluate_requeue.log");
+  const std::string bin = fake_slurm_bin(requeue_log);
+  const std::string data = write_indexed_dataset("slurm_eval_data.h5", 32, 1, 8);
+  const std::string train = temp_path("slurm_eval_train.yaml");
+  std::ofstream(train) << "sde: {name: vp}\nobjective: {kind: sde}\n"
+                          "model: {name: mlp, input_shape: [1, 8, 8], mlp: {hidden: [16]}}\n"
+                       << "data: {train: " << data << "}\ntrain: {steps: 2, batch_size: 8}\ncheckpoint: {every: 2}\n";
+  const std::string run = temp_path("slurm_eval_run");
+  testing::remove_tree(run);
+  ASSERT_EQ(run_scorch("train --config " + train + " --workdir " + run).exit_code, 0);
+  const std::string evaluation = temp_path("slurm_eval.yaml");
+  std::ofstream(evaluation) << "metrics: nll\nlikelihood: {data: " << data
+                            << ", count: 4, batch_size: 4, rtol: 1e-3, atol: 1e-3}\n";
+  const auto job = [&](const std::string& workdir, const std::string& report, const std::string& log) {
+    return "PATH=" + bin + ":$PATH EVAL_CONFIG=" + evaluation + " WORKDIR=" + workdir + " REPORT=" + report +
+           " WATCH_INTERVAL=0.2 SCORCH=" + SCORCH_BINARY + " SLURM_JOB_ID=4343 SLURM_JOB_NAME=test " + "bash " +
+           source("launch/slurm/scorch-evaluate.sbatch") + " > " + log + " 2>&1";
+  };
+
+  // A finished run: the job evaluates its checkpoint and ends without a requeue.
+  const std::string report = temp_path("slurm_eval_report"), log = temp_path("slurm_eval_job.out");
+  testing::remove_tree(report);
+  const int status = std::system(("bash -c '" + job(run, report, log) + "'").c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 0) << read_file_text(log);
+  EXPECT_TRUE(std::filesystem::exists(report + "/report.json")) << read_file_text(log);
+  EXPECT_FALSE(std::filesystem::exists(requeue_log));
+
+  // A run still training (no `finished`): USR1 stops the watch and requeues the job.
+  std::filesystem::remove(run + "/checkpoints/finished");
+  const std::string watched = temp_path("slurm_eval_report_2"), log2 = temp_path("slurm_eval_job_2.out");
+  testing::remove_tree(watched);
+  const std::string script = "(" + job(run, watched, log2) + ") & pid=$!; for i in $(seq 600); do [ -e " + watched +
+                             "/report.json ] && break; sleep 0.1; done; kill -USR1 $pid; wait $pid";
+  expect_requeued_on_usr1(script, log2, requeue_log, "4343");
 }
 
 }  // namespace

@@ -136,10 +136,32 @@ std::optional<std::string> CheckpointDirectory::latest() const {
   return directory_ + "/" + name;
 }
 
+void CheckpointDirectory::mark_finished(const std::string& final_checkpoint) const {
+  write_text_file_atomically(directory_ + "/finished", std::filesystem::path(final_checkpoint).filename().string() + "\n");
+}
+
+void CheckpointDirectory::clear_finished() const {
+  std::error_code absent;
+  std::filesystem::remove(directory_ + "/finished", absent);
+}
+
+std::optional<std::string> CheckpointDirectory::finished() const {
+  std::ifstream in(directory_ + "/finished");
+  std::string name;
+  if (!(in >> name)) return std::nullopt;
+  return directory_ + "/" + name;
+}
+
 std::vector<std::string> CheckpointDirectory::files() const {
   std::vector<std::string> paths;
   for (const auto& [step, path] : checkpoint_files(directory_)) paths.push_back(path.string());
   return paths;
+}
+
+std::vector<std::pair<std::int64_t, std::string>> CheckpointDirectory::steps() const {
+  std::vector<std::pair<std::int64_t, std::string>> steps;
+  for (const auto& [step, path] : checkpoint_files(directory_)) steps.emplace_back(step, path.string());
+  return steps;
 }
 
 std::vector<std::string> CheckpointDirectory::resume_candidates() const {

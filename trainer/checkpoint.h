@@ -52,8 +52,17 @@ class CheckpointDirectory {
   // The checkpoint `latest` names, if any.
   std::optional<std::string> latest() const;
   bool has_checkpoints() const;
+  // The run reached train.steps: the file `finished` names its final
+  // checkpoint, so that evaluators following the run (`scorch evaluate
+  // --watch`) know when to stop. A run that starts or resumes clears it.
+  void mark_finished(const std::string& final_checkpoint) const;
+  void clear_finished() const;
+  // The final checkpoint of a finished run.
+  std::optional<std::string> finished() const;
   // Every checkpoint file in the directory, by increasing step.
   std::vector<std::string> files() const;
+  // The same with each file's step.
+  std::vector<std::pair<std::int64_t, std::string>> steps() const;
   // What `--resume auto` tries, in order: the checkpoint `latest` names, then
   // every other file by decreasing step.
   std::vector<std::string> resume_candidates() const;
