@@ -1,5 +1,6 @@
 // End-to-end tests of `scorch train`: multi-rank equivalence, bitwise resume
 // after SIGTERM, a rank killed with SIGKILL, and bad input under mpirun.
+#include "checkpoint_test_support.h"
 #include "cli_support.h"
 #include "data_test_support.h"
 #include "trainer/checkpoint.h"
@@ -42,13 +43,6 @@ std::string fresh_workdir(const std::string& name) {
   return path;
 }
 
-trainer::Checkpoint final_checkpoint(const std::string& workdir) {
-  trainer::CheckpointDirectory checkpoints(workdir + "/checkpoints", 1, 0);
-  const auto latest = checkpoints.latest();
-  if (!latest) throw std::runtime_error("no checkpoint in " + workdir);
-  return trainer::read_checkpoint(*latest);
-}
-
 double relative_difference(const std::map<std::string, at::Tensor>& a, const std::map<std::string, at::Tensor>& b) {
   double worst = 0.0;
   for (const auto& [name, tensor] : a) {
@@ -56,14 +50,6 @@ double relative_difference(const std::map<std::string, at::Tensor>& a, const std
     worst = std::max(worst, ((tensor - other).abs().max() / other.abs().max()).item<double>());
   }
   return worst;
-}
-
-bool identical(const std::map<std::string, at::Tensor>& a, const std::map<std::string, at::Tensor>& b) {
-  if (a.size() != b.size()) return false;
-  for (const auto& [name, tensor] : a) {
-    if (!at::equal(tensor, b.at(name))) return false;
-  }
-  return true;
 }
 
 std::int64_t last_logged_step(const std::string& workdir) {
@@ -105,15 +91,6 @@ struct Background {
     return -1;
   }
 };
-
-bool wait_until(const std::function<bool()>& condition, double seconds) {
-  const auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
-  while (Clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
-}
 
 // Runs `train_args` (everything but --workdir) on 1 process and on 2 ranks and
 // checks that both end at `steps` with the same model and EMA, and that the
