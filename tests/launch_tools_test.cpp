@@ -3,6 +3,7 @@
 // forwarding, checkpoint-on-USR1 and requeue logic run for real.
 #include "cli_support.h"
 #include "data_test_support.h"
+#include "data/tensor_archive.h"
 
 #include <gtest/gtest.h>
 
@@ -19,9 +20,12 @@ std::string source(const std::string& relative) { return std::string(SCORCH_SOUR
 
 TEST(ScorchMpirun, SetsThreadsFileLockingAndBindingAndRunsTheRanks) {
   const std::string wrapper = "SCORCH_BINARY=" + std::string(SCORCH_BINARY) + " NCCL_DEBUG=WARN " + source("launch/scorch-mpirun");
-  const CliRun dry = run_command(wrapper + " -np 2 --threads 1 --dry-run -- config --keys");
+  const CliRun dry = run_command(wrapper + " -np 2 --threads 1 --dry-run --mpi \"--hostfile hosts\" -- config --keys");
   ASSERT_EQ(dry.exit_code, 0) << dry.err;
-  for (const char* expected : {"-np 2", "OMP_NUM_THREADS=1", "HDF5_USE_FILE_LOCKING=FALSE", "-x NCCL_DEBUG", "config --keys"}) {
+  // --mpi's words reach mpirun as separate arguments (the dry run shows one
+  // argument with a blank as "a\ b").
+  for (const char* expected : {"-np 2", "OMP_NUM_THREADS=1", "HDF5_USE_FILE_LOCKING=FALSE", "-x NCCL_DEBUG",
+                               " --hostfile hosts ", "config --keys"}) {
     EXPECT_NE(dry.out.find(expected), std::string::npos) << expected << " in " << dry.out;
   }
   EXPECT_EQ(run_command(wrapper + " -np 2 -- config --keys").exit_code, 0);
@@ -127,6 +131,39 @@ TEST(SlurmTemplate, EvaluationFollowsTheRunAndRequeuesOnUsrOne) {
   const std::string script = "(" + job(run, watched, log2) + ") & pid=$!; for i in $(seq 600); do [ -e " + watched +
                              "/report.json ] && break; sleep 0.1; done; kill -USR1 $pid; wait $pid";
   expect_requeued_on_usr1(script, log2, requeue_log, "4343");
+}
+
+// Two network namespaces joined by a veth pair stand for two nodes
+// (scripts/netns-nodes); scorch-mpirun starts one rank on each from a
+// hostfile, Open MPI picking the veth subnet for its TCP traffic, and the run
+// equals two ranks on one node bit for bit.
+TEST(ScorchMpirun, TwoRanksOnTwoNamespaceNodesTrainAsTwoLocalRanks) {
+  const CliRun check = run_command(source("scripts/netns-nodes") + " check");
+  if (check.exit_code != 0) GTEST_SKIP() << check.err;
+  const std::string hostfile = temp_path("netns_hosts");
+  ASSERT_EQ(run_command(source("scripts/netns-nodes") + " start " + hostfile).exit_code, 0);
+  struct Teardown {
+    ~Teardown() { run_command(source("scripts/netns-nodes") + " stop"); }
+  } teardown;
+
+  const std::string data = write_indexed_dataset("netns_data.h5", 64, 1, 8);
+  const std::string config = temp_path("netns.yaml");
+  std::ofstream(config) << "model: {name: mlp, input_shape: [1, 8, 8], mlp: {hidden: [16]}}\n"
+                        << "data: {train: " << data << "}\ntrain: {steps: 100, batch_size: 8}\ncheckpoint: {every: 100}\n";
+  const std::string across = temp_path("netns_across"), local = temp_path("netns_local");
+  testing::remove_tree(across);
+  testing::remove_tree(local);
+  const std::string launch = "SCORCH_BINARY=" + std::string(SCORCH_BINARY) + " ip netns exec scorch-n1 " +
+                             source("launch/scorch-mpirun") + " -np 2 --threads 1 --bind none --mpi \"--hostfile " +
+                             hostfile + "\" --mpi \"--mca plm_rsh_agent " + source("scripts/netns-agent") +
+                             "\" --mpi \"--mca btl_tcp_if_include 10.77.0.0/24 --mca oob_tcp_if_include 10.77.0.0/24\"";
+  const CliRun run = run_command(launch + " -- train --config " + config + " --workdir " + across);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("with 2 rank(s) [mpi]"), std::string::npos) << run.err;
+  ASSERT_EQ(run_scorch("train --config " + config + " --workdir " + local, mpirun(2)).exit_code, 0);
+  const std::string last = "/checkpoints/checkpoint_00000100.h5";
+  EXPECT_EQ(data::read_root_text_attribute(across + last, "content_hash"),
+            data::read_root_text_attribute(local + last, "content_hash"));
 }
 
 }  // namespace
