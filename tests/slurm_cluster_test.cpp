@@ -15,6 +15,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 namespace scorch::testing {
 namespace {
@@ -79,6 +80,9 @@ std::map<std::string, std::string> job_fields(const std::string& job) {
   return fields;
 }
 
+// For failure messages: what scontrol says of the job.
+std::string job_description(const std::string& job) { return "\n" + run_command("scontrol show job " + job).out; }
+
 // Each scontrol is an RPC to slurmctld through munge: polled every 10 ms, as
 // files are, they would take a core from the job's two ranks on a 2-core machine.
 constexpr double kSlurmPoll = 0.5;
@@ -121,10 +125,19 @@ TEST(LiveSlurm, UsrOneCheckpointsAndRequeuesAndTheResumedRunEqualsAnUninterrupte
   ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(requeued + "/checkpoints/latest"); }, 120)) << text_of(log);
   // What Slurm sends before the time limit (--signal=B:USR1@300), sent now.
   ASSERT_EQ(run_command("scancel --signal=USR1 --batch " + job).exit_code, 0);
-  ASSERT_TRUE(wait_until([&] { return job_fields(job)["Restarts"] == "1"; }, 120, kSlurmPoll)) << text_of(log);
-  // Slurm holds a requeued job back for a while (BeginTime); let it start now.
-  run_command("scontrol update JobId=" + job + " StartTime=now");
-  ASSERT_TRUE(wait_until([&] { return job_state_is(job, "COMPLETED"); }, 180, kSlurmPoll)) << text_of(log);
+  // Requeued, Slurm holds the job back for a while (its reason reads
+  // BeginTime); once it is pending again, let it start sooner. Not at once:
+  // the requeue revoked the job's credential, and slurmd refuses ("Job
+  // credential revoked") a launch whose new credential dates from the same
+  // second as the revocation.
+  ASSERT_TRUE(wait_until([&] { return job_fields(job)["Restarts"] == "1" && job_state_is(job, "PENDING"); }, 120,
+                         kSlurmPoll))
+      << text_of(log) << job_description(job);
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  const CliRun release = run_command("scontrol update JobId=" + job + " StartTime=now");
+  EXPECT_EQ(release.exit_code, 0) << release.err << job_description(job);
+  ASSERT_TRUE(wait_until([&] { return job_state_is(job, "COMPLETED"); }, 180, kSlurmPoll))
+      << text_of(log) << job_description(job);
 
   const std::string output = text_of(log);
   EXPECT_NE(output.find("caught USR1"), std::string::npos) << output;
