@@ -7,8 +7,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 namespace scorch {
 
@@ -55,6 +57,37 @@ ShardPlan plan_shards(const std::string& directory, std::int64_t count, std::int
   }
   plan.unfinished = dealt;
   return plan;
+}
+
+void wait_for_all_shards(const ShardPlan& plan, const ShardCheck& finished, double patience_s) {
+  using Clock = std::chrono::steady_clock;
+  std::vector<bool> seen(plan.all.size(), false);
+  std::size_t missing = plan.all.size();
+  auto last_progress = Clock::now();
+  while (true) {
+    const std::size_t before = missing;
+    for (std::size_t k = 0; k < plan.all.size(); ++k) {
+      const std::string& path = plan.all[k].path;
+      if (seen[k]) continue;
+      if (path.empty() || (std::filesystem::exists(path) && finished(path))) {
+        seen[k] = true;
+        --missing;
+      }
+    }
+    if (missing == 0) return;
+    if (missing < before) last_progress = Clock::now();
+    const double idle = std::chrono::duration<double>(Clock::now() - last_progress).count();
+    if (patience_s > 0 && idle > patience_s) {
+      throw UserError(fmt::format("{} of {} shards were still missing after {:.0f} s without progress (did another "
+                                  "rank stop?)",
+                                  missing, plan.all.size(), idle));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+double shard_wait_patience(double longest_shard_s) {
+  return longest_shard_s > 0 ? std::max(600.0, 4.0 * longest_shard_s) : 0.0;
 }
 
 std::vector<IndexBatch> batches_of(const IndexBatch& items, std::int64_t batch_size) {

@@ -41,6 +41,19 @@ using ShardCheck = std::function<bool(const std::string& path)>;
 ShardPlan plan_shards(const std::string& directory, std::int64_t count, std::int64_t shard_size,
                       const ShardCheck& finished, Communicator& communicator);
 
+// Returns once every shard of `plan` is finished on disk, whichever rank
+// wrote it. Ranks whose share was a shard smaller call this before the next
+// collective: a collective gives up after distributed.timeout_s, and one
+// shard may take longer than that. UserError when shards are missing and
+// none has been finished for `patience_s` seconds (0: no limit). A plan
+// without a directory returns at once.
+void wait_for_all_shards(const ShardPlan& plan, const ShardCheck& finished, double patience_s);
+
+// How long wait_for_all_shards may see no progress: four times this rank's
+// longest shard, and at least 10 minutes; no limit for a rank that had no
+// shard of its own and so cannot tell how long one takes.
+double shard_wait_patience(double longest_shard_s);
+
 // The batches of fixed index ranges [first + k·B, …) that cover one shard.
 std::vector<IndexBatch> batches_of(const IndexBatch& items, std::int64_t batch_size);
 

@@ -33,6 +33,16 @@ void require_abutting(const std::string& file, std::int64_t first, std::int64_t 
   }
 }
 
+// A set whose shards record total_rows must hold that many.
+void require_complete(const std::string& directory, const std::string& first_file, std::int64_t rows) {
+  const std::optional<std::string> total = find_root_text_attribute(first_file, kShardTotalRowsAttribute);
+  if (total && std::to_string(rows) != *total) {
+    throw UserError(fmt::format("{}: the shards hold rows [0, {}) of {}; the later shards are missing (an "
+                                "unfinished evaluation?)",
+                                directory, rows, *total));
+  }
+}
+
 }  // namespace
 
 bool is_current_shard(const std::string& path, const std::string& fingerprint) {
@@ -84,6 +94,7 @@ ImageSource::ImageSource(std::string path) : path_(std::move(path)) {
   }
   firsts_.push_back(rows);
   shape_.count = rows;
+  if (sharded) require_complete(path_, files.front(), rows);
 }
 
 at::Tensor ImageSource::read_images(std::int64_t start, std::int64_t count) {
@@ -109,11 +120,13 @@ at::Tensor read_vector_samples(const std::string& path) {
   if (!std::filesystem::is_directory(path)) return read_tensor(path, "samples");
   std::vector<at::Tensor> pieces;
   std::int64_t rows = 0;
-  for (const auto& [first, file] : ordered_shard_files(path)) {
+  const auto files = ordered_shard_files(path);
+  for (const auto& [first, file] : files) {
     require_abutting(file, first, rows);
     pieces.push_back(read_tensor(file, "samples"));
     rows += pieces.back().size(0);
   }
+  require_complete(path, files.front().second, rows);
   return at::cat(pieces);
 }
 

@@ -18,6 +18,9 @@ namespace scorch::data {
 
 // The root attribute a shard's first global row is kept in (decimal text).
 inline constexpr const char* kShardFirstIndexAttribute = "first_index";
+// The root attribute holding the number of rows of the whole set (decimal
+// text), so that a reader can tell a set missing its last shards.
+inline constexpr const char* kShardTotalRowsAttribute = "total_rows";
 // The root attribute naming the settings a shard was made under.
 inline constexpr const char* kShardFingerprintAttribute = "fingerprint";
 
@@ -27,7 +30,8 @@ bool is_current_shard(const std::string& path, const std::string& fingerprint);
 
 // The *.h5 files of `directory` with their first rows, in row order; UserError
 // for an empty directory, a file without first_index, or a set that does not
-// start at row 0. Whether the shards abut is up to the reader, which knows their sizes.
+// start at row 0. Whether the shards abut, and reach total_rows, is up to
+// the reader, which knows their sizes.
 std::vector<std::pair<std::int64_t, std::string>> ordered_shard_files(const std::string& directory);
 
 // The images of a dataset file, or of a directory of dataset-file shards.

@@ -108,13 +108,14 @@ bool EvaluationPipeline::wants_any(bool MetricEntry::*need) const {
 json EvaluationPipeline::evaluate(const std::string& checkpoint_path, const std::string& stem, std::size_t position,
                                   std::size_t total) {
   TrainedModel loaded = load_(checkpoint_path);
+  const std::string fingerprint = shard_fingerprint(loaded);
   loaded.bundle.model->to(communicator_.device());
   // A watched run's total is not known yet (0).
   const std::string counter = total > 0 ? fmt::format("{}/{}", position, total) : std::to_string(position);
   log::info("checkpoint {}: {} (step {})", counter, checkpoint_path, loaded.step);
   json record = {{"checkpoint", checkpoint_path}, {"step", loaded.step}, {"metrics", json::object()}};
   if (wants_any(&MetricEntry::needs_samples)) {
-    json sampled = sample(loaded, stem);
+    json sampled = sample(loaded, stem, fingerprint);
     // The sampler's settings describe the checkpoint's samples, not a metric.
     if (sampled.contains(report_key::sampler)) {
       record[report_key::sampler] = sampled[report_key::sampler];
@@ -126,7 +127,7 @@ json EvaluationPipeline::evaluate(const std::string& checkpoint_path, const std:
   }
   if (extractor_) merge(record, image_metrics(stem));
   if (wants_any(&MetricEntry::needs_toy)) merge(record, toy_metrics(loaded, stem));
-  if (wants_any(&MetricEntry::needs_test_data)) merge(record, likelihood(loaded, stem));
+  if (wants_any(&MetricEntry::needs_test_data)) merge(record, likelihood(loaded, stem, fingerprint));
   return record;
 }
 
@@ -196,7 +197,7 @@ std::string EvaluationPipeline::shard_fingerprint(const TrainedModel& loaded) co
   return hash.hex();
 }
 
-json EvaluationPipeline::sample(const TrainedModel& loaded, const std::string& stem) {
+json EvaluationPipeline::sample(const TrainedModel& loaded, const std::string& stem, const std::string& fingerprint) {
   const std::string unit = stem + ".samples";
   if (auto done = units_.finished(unit)) return *done;
   const SamplerKind kind = parse_sampler_kind(config_.string("samples.sampler"));
@@ -212,7 +213,7 @@ json EvaluationPipeline::sample(const TrainedModel& loaded, const std::string& s
   shards.count = config_.integer("samples.count");
   shards.shard_size = config_.integer("samples.shard_size");
   shards.batch_size = config_.integer("sampler.batch_size");
-  shards.fingerprint = shard_fingerprint(loaded);
+  shards.fingerprint = fingerprint;
   shards.range = model.range;
   shards.quantization = data::parse_pixel_quantization(config_.string("samples.quantize"));
   shards.attributes = {{"checkpoint", loaded.path}, {"sampler", config_.string("samples.sampler")}};
@@ -289,7 +290,8 @@ json EvaluationPipeline::toy_metrics(const TrainedModel& loaded, const std::stri
   return values;
 }
 
-json EvaluationPipeline::likelihood(const TrainedModel& loaded, const std::string& stem) {
+json EvaluationPipeline::likelihood(const TrainedModel& loaded, const std::string& stem,
+                                    const std::string& fingerprint) {
   const std::string unit = stem + ".likelihood";
   if (auto done = units_.finished(unit)) return *done;
   const models::Sde* sde = loaded.bundle.process.sde();
@@ -304,7 +306,7 @@ json EvaluationPipeline::likelihood(const TrainedModel& loaded, const std::strin
   }
   LikelihoodEvaluationSettings settings = likelihood_settings_from(config_, loaded.config.number("objective.eps"));
   settings.shard_directory = report_ + "/units/" + stem + ".likelihood";
-  settings.fingerprint = shard_fingerprint(loaded);
+  settings.fingerprint = fingerprint;
   const LikelihoodEvaluation result = evaluate_likelihood(data_path, *sde, loaded.bundle.model->as_function(),
                                                           loaded.range, settings, communicator_, communicator_.device());
   json values = json::object();

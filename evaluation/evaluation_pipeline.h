@@ -68,13 +68,16 @@ class EvaluationPipeline {
   bool wants(Metric metric) const { return metrics_.count(metric) > 0; }
   bool wants_any(bool MetricEntry::*need) const;
   void load_reference();  // reference_ and, for kid, precision and recall, reference_features_
-  nlohmann::ordered_json sample(const TrainedModel& loaded, const std::string& stem);
+  nlohmann::ordered_json sample(const TrainedModel& loaded, const std::string& stem, const std::string& fingerprint);
   nlohmann::ordered_json image_metrics(const std::string& stem);
   nlohmann::ordered_json toy_metrics(const TrainedModel& loaded, const std::string& stem);
-  nlohmann::ordered_json likelihood(const TrainedModel& loaded, const std::string& stem);
+  nlohmann::ordered_json likelihood(const TrainedModel& loaded, const std::string& stem,
+                                    const std::string& fingerprint);
   // A directory of sample shards (evaluation/sampling/sample_shards.h).
   std::string samples_path(const std::string& stem) const { return report_ + "/samples/" + stem; }
-  // What every shard of this checkpoint depends on: the settings and the checkpoint's content.
+  // What every shard of this checkpoint depends on: the settings and the
+  // checkpoint's content. Read once, when the checkpoint is loaded: a watched
+  // run's training may remove the file while it is evaluated.
   std::string shard_fingerprint(const TrainedModel& loaded) const;
 
   Config config_;

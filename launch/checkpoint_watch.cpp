@@ -11,6 +11,7 @@ namespace {
 
 // The checkpoints directory of a run, or the directory itself when it holds checkpoints.
 std::string watched_directory(const std::string& path) {
+  if (std::filesystem::path(path).filename() == "checkpoints") return path;
   const trainer::CheckpointDirectory itself(path, 1, 0);
   if (!std::filesystem::is_directory(path + "/checkpoints") && itself.has_checkpoints()) return path;
   return path + "/checkpoints";
@@ -61,9 +62,13 @@ CheckpointWatch::Poll CheckpointWatch::poll() {
 }
 
 bool CheckpointWatch::still_there(const std::string& path) {
-  std::vector<std::int64_t> there = {communicator_.rank() == 0 && std::filesystem::exists(path) ? 1 : 0};
-  broadcast_from_rank0(there, communicator_);
-  return there.at(0) != 0;
+  return as_rank0_decides(communicator_.rank() == 0 && std::filesystem::exists(path));
+}
+
+bool CheckpointWatch::as_rank0_decides(bool value) {
+  std::vector<std::int64_t> decision = {value ? 1 : 0};
+  broadcast_from_rank0(decision, communicator_);
+  return decision.at(0) != 0;
 }
 
 }  // namespace scorch::launch

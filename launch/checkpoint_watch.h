@@ -18,7 +18,8 @@ namespace scorch::launch {
 
 class CheckpointWatch {
  public:
-  // A run directory (its checkpoints/ need not exist yet) or a checkpoints directory.
+  // A run directory (its checkpoints/ need not exist yet), or a directory named
+  // checkpoints, or any directory that already holds checkpoints.
   CheckpointWatch(const std::string& run_or_checkpoints, Communicator& communicator);
 
   struct Poll {
@@ -30,6 +31,9 @@ class CheckpointWatch {
   // Whether `path` can still be read, on rank 0's word: training's checkpoint.keep
   // may remove a checkpoint before it is evaluated. Collective.
   bool still_there(const std::string& path);
+  // Rank 0's `value` on every rank, for decisions all ranks must take together
+  // (each rank's clock differs). Collective.
+  bool as_rank0_decides(bool value);
   const std::string& directory() const { return directory_.directory(); }
 
  private:

@@ -99,7 +99,7 @@ std::vector<json> evaluate_watched(const EvaluateOptions& options, const Config&
       break;
     }
     const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (options.watch_timeout > 0 && waited + options.watch_interval > options.watch_timeout) {
+    if (watch.as_rank0_decides(options.watch_timeout > 0 && waited + options.watch_interval > options.watch_timeout)) {
       if (communicator.rank() == 0) {
         log::warn("--watch-timeout {:g} s reached before training finished; {} checkpoint(s) evaluated",
                   options.watch_timeout, records.size());

@@ -13,7 +13,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <chrono>
 #include <set>
+#include <thread>
 
 namespace scorch {
 namespace {
@@ -80,6 +82,28 @@ TEST(ShardPlan, ShardsCoverTheItemsAndUnfinishedOnesAreDealtRoundRobin) {
   EXPECT_EQ(batches_of({10, 5}, 2).back().first, 14);
 }
 
+TEST(ShardPlan, WaitingForThePeersShardsEndsWhenTheyAreAllOnDisk) {
+  const std::string directory = testing::temp_path("wait_shards");
+  testing::remove_tree(directory);
+  LocalCommunicator local;
+  const auto exists = [](const std::string&) { return true; };
+  const ShardPlan plan = plan_shards(directory, 10, 5, exists, local);
+  std::ofstream(plan.all[0].path) << "x";
+  // A peer finishes the other shard a moment later.
+  std::thread peer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::ofstream(plan.all[1].path + ".partial") << "x";
+    std::filesystem::rename(plan.all[1].path + ".partial", plan.all[1].path);
+  });
+  EXPECT_NO_THROW(wait_for_all_shards(plan, exists, 30.0));
+  peer.join();
+  std::filesystem::remove(plan.all[1].path);
+  EXPECT_NE(testing::user_error_of([&] { wait_for_all_shards(plan, exists, 0.3); }).find("1 of 2 shards"),
+            std::string::npos);
+  EXPECT_EQ(shard_wait_patience(0.0), 0.0);  // a rank without a shard of its own waits as long as it takes
+  EXPECT_EQ(shard_wait_patience(1000.0), 4000.0);
+}
+
 // Image i, pixel j is (3i + j) mod 256; image i "took" i mod 7 + 1 network calls.
 evaluation::SampleBatch indexed_images(const std::vector<std::int64_t>& indices) {
   const at::Tensor index = at::tensor(indices, at::kLong).view({-1, 1, 1, 1});
@@ -132,6 +156,12 @@ TEST(SampleShards, AKilledRunRedrawsOnlyItsMissingShards) {
   EXPECT_EQ(drawn, (std::vector<std::int64_t>{10, 11, 12, 13, 14, 15, 16, 17, 18, 19}));
   EXPECT_DOUBLE_EQ(resumed.mean_function_evaluations, first.mean_function_evaluations);
   EXPECT_TRUE(at::equal(data::ImageSource(directory).read_images(0, 25), source.read_images(0, 25)));
+
+  // A set without its last shard is not taken for a complete one.
+  const std::string last = directory + "/shard-000002.h5", aside = directory + "_last.h5";
+  std::filesystem::rename(last, aside);
+  EXPECT_NE(testing::user_error_of([&] { data::ImageSource{directory}; }).find("rows [0, 20) of 25"), std::string::npos);
+  std::filesystem::rename(aside, last);
 
   // Other settings: nothing is reused.
   settings.fingerprint = "settings-b";

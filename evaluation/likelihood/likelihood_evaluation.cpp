@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <chrono>
 #include <cmath>
 
 namespace scorch::evaluation {
@@ -71,7 +72,9 @@ LikelihoodEvaluation evaluate_likelihood(const std::string& data_path, const mod
   ProgressMeter progress("likelihood " + data_path, count * settings.repeats, "solves");
   progress.start_at(reused_images * settings.repeats);
   std::int64_t done = 0;
+  double longest_shard_s = 0.0;
   for (const Shard& shard : plan.mine) {
+    const auto shard_start = std::chrono::steady_clock::now();
     for (const IndexBatch& batch : batches_of(shard.items, settings.batch_size)) {
       const std::int64_t size = batch.size;
       const std::vector<std::int64_t> indices = batch.indices();
@@ -107,8 +110,12 @@ LikelihoodEvaluation evaluate_likelihood(const std::string& data_path, const mod
     writer.write_text_attribute(data::kShardFingerprintAttribute, settings.fingerprint);
     writer.write_text_attribute(data::kShardFirstIndexAttribute, std::to_string(shard.items.first));
     writer.commit();
+    longest_shard_s = std::max(
+        longest_shard_s, std::chrono::duration<double>(std::chrono::steady_clock::now() - shard_start).count());
   }
-  // Every rank has written its shards before it joins this sum.
+  // Every rank has written its shards before it joins this sum; ranks with a
+  // shard less wait for the others' files first, without the collectives' timeout.
+  if (!settings.shard_directory.empty()) wait_for_all_shards(plan, current, shard_wait_patience(longest_shard_s));
   per_image = summed_over_ranks(communicator, per_image);
 
   LikelihoodEvaluation result;

@@ -10,6 +10,7 @@
 #include "evaluation/sampling/sample_file.h"
 
 #include <ATen/ATen.h>
+#include <chrono>
 #include <fmt/format.h>
 
 namespace scorch::evaluation {
@@ -48,7 +49,9 @@ ShardedSamples generate_sample_shards(const BatchSampler& sampler, const SampleS
   progress.start_at(reused_images);
   std::int64_t drawn_here = 0;
   double calls_here = 0.0;
+  double longest_shard_s = 0.0;
   for (const Shard& shard : plan.mine) {
+    const auto shard_start = std::chrono::steady_clock::now();
     std::vector<at::Tensor> pieces;
     for (const IndexBatch& batch : batches_of(shard.items, settings.batch_size)) {
       const SampleBatch drawn = sampler(batch.indices());
@@ -64,10 +67,16 @@ ShardedSamples generate_sample_shards(const BatchSampler& sampler, const SampleS
     std::map<std::string, std::string> attributes = settings.attributes;
     attributes[data::kShardFingerprintAttribute] = settings.fingerprint;
     attributes[data::kShardFirstIndexAttribute] = std::to_string(shard.items.first);
+    attributes[data::kShardTotalRowsAttribute] = std::to_string(settings.count);
     write_sample_file(shard.path, at::cat(pieces), settings.range, false, attributes, settings.quantization,
                       {{kEvaluationsDataset, evaluations.narrow(0, shard.items.first, shard.items.size)}});
+    longest_shard_s = std::max(
+        longest_shard_s, std::chrono::duration<double>(std::chrono::steady_clock::now() - shard_start).count());
   }
-  // Every rank has written its shards before it joins this sum, so after it the set is complete.
+  // Every rank has written its shards before it joins this sum, so after it
+  // the set is complete. Ranks with a shard less wait for the others' files
+  // first, without the collectives' timeout.
+  wait_for_all_shards(plan, current, shard_wait_patience(longest_shard_s));
   evaluations = summed_over_ranks(communicator, evaluations);
 
   ShardedSamples result;
