@@ -44,6 +44,15 @@ inline CliRun run_scorch(const std::string& args, const std::string& environment
   return run_command(environment + " " + std::string(SCORCH_BINARY) + " " + args);
 }
 
+// A path in the source tree, e.g. "scripts/local-slurm".
+inline std::string source_path(const std::string& relative) { return std::string(SCORCH_SOURCE_DIR) + "/" + relative; }
+
+// A file's whole content ("" when it cannot be read).
+inline std::string file_text(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
 inline std::string config_path(const std::string& name) { return std::string(SCORCH_SOURCE_DIR) + "/configs/" + name + ".yaml"; }
 
 inline int line_count(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }

@@ -52,11 +52,6 @@ std::string write_eval_config(const std::string& name, const std::string& extra 
   return path;
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 nlohmann::json read_report(const std::string& directory) {
   std::ifstream in(directory + "/report.json");
   return nlohmann::json::parse(in);
@@ -216,12 +211,12 @@ TEST(EvaluateCli, WatchFollowsATrainingRunUntilItsFinalCheckpoint) {
   // The watcher starts before the run exists; training starts a moment later.
   const std::string script = watch + " >" + out + " 2>" + err + " & pid=$!; sleep 0.5; " + train +
                              " >/dev/null 2>&1 || exit 3; wait $pid";
-  ASSERT_EQ(std::system(("bash -c '" + script + "'").c_str()), 0) << read_text(err);
+  ASSERT_EQ(std::system(("bash -c '" + script + "'").c_str()), 0) << file_text(err);
   const nlohmann::json written = read_report(report);
-  ASSERT_EQ(written["checkpoints"].size(), 3u) << read_text(err);
+  ASSERT_EQ(written["checkpoints"].size(), 3u) << file_text(err);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(written["checkpoints"][i]["step"], 2 * (i + 1));
-  EXPECT_NE(read_text(err).find("training finished"), std::string::npos) << read_text(err);
-  EXPECT_EQ(read_text(run + "/checkpoints/finished"), "checkpoint_00000006.h5\n");
+  EXPECT_NE(file_text(err).find("training finished"), std::string::npos) << file_text(err);
+  EXPECT_EQ(file_text(run + "/checkpoints/finished"), "checkpoint_00000006.h5\n");
 
   // Watched again once training has finished, it reuses every unit and ends at once.
   const CliRun again = run_command(watch);

@@ -16,10 +16,9 @@
 namespace scorch::testing {
 namespace {
 
-std::string source(const std::string& relative) { return std::string(SCORCH_SOURCE_DIR) + "/" + relative; }
 
 TEST(ScorchMpirun, SetsThreadsFileLockingAndBindingAndRunsTheRanks) {
-  const std::string wrapper = "SCORCH_BINARY=" + std::string(SCORCH_BINARY) + " NCCL_DEBUG=WARN " + source("launch/scorch-mpirun");
+  const std::string wrapper = "SCORCH_BINARY=" + std::string(SCORCH_BINARY) + " NCCL_DEBUG=WARN " + source_path("launch/scorch-mpirun");
   const CliRun dry = run_command(wrapper + " -np 2 --threads 1 --dry-run --mpi \"--hostfile hosts\" -- config --keys");
   ASSERT_EQ(dry.exit_code, 0) << dry.err;
   // --mpi's words reach mpirun as separate arguments (the dry run shows one
@@ -30,7 +29,7 @@ TEST(ScorchMpirun, SetsThreadsFileLockingAndBindingAndRunsTheRanks) {
   }
   EXPECT_EQ(run_command(wrapper + " -np 2 -- config --keys").exit_code, 0);
   // Every rank sees the environment: run `env` as the "binary" and count.
-  const CliRun env = run_command("SCORCH_BINARY=/usr/bin/env NCCL_DEBUG=WARN " + source("launch/scorch-mpirun") +
+  const CliRun env = run_command("SCORCH_BINARY=/usr/bin/env NCCL_DEBUG=WARN " + source_path("launch/scorch-mpirun") +
                                " -np 2 --threads 1 -- PROBE=1");
   ASSERT_EQ(env.exit_code, 0) << env.err;
   for (const char* variable : {"\nOMP_NUM_THREADS=1\n", "\nHDF5_USE_FILE_LOCKING=FALSE\n", "\nNCCL_DEBUG=WARN\n"}) {
@@ -59,20 +58,15 @@ std::string fake_slurm_bin(const std::string& requeue_log) {
   return bin;
 }
 
-std::string read_file_text(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 // Runs `script`, which sends USR1 to a job: the job log says so, the job
 // exits with 0, and it has requeued itself once.
 void expect_requeued_on_usr1(const std::string& script, const std::string& log, const std::string& requeue_log,
                              const std::string& job_id) {
   const int status = std::system(("bash -c '" + script + "'").c_str());
-  const std::string output = read_file_text(log);
+  const std::string output = file_text(log);
   EXPECT_EQ(WEXITSTATUS(status), 0) << output;
   EXPECT_NE(output.find("caught USR1"), std::string::npos) << output;
-  EXPECT_EQ(read_file_text(requeue_log), "requeue " + job_id + "\n") << output;
+  EXPECT_EQ(file_text(requeue_log), "requeue " + job_id + "\n") << output;
 }
 
 TEST(SlurmTemplate, UsrOneCheckpointsThroughSrunAndRequeues) {
@@ -88,12 +82,12 @@ TEST(SlurmTemplate, UsrOneCheckpointsThroughSrunAndRequeues) {
   const std::string log = temp_path("slurm_job.out");
   const std::string job = "PATH=" + bin + ":$PATH CONFIG=" + config + " WORKDIR=" + workdir +
                           " SCORCH=" + SCORCH_BINARY + " SLURM_JOB_ID=4242 SLURM_JOB_NAME=test SLURM_JOB_NUM_NODES=1 " +
-                          "bash " + source("launch/slurm/scorch-train.sbatch") + " > " + log + " 2>&1";
+                          "bash " + source_path("launch/slurm/scorch-train.sbatch") + " > " + log + " 2>&1";
   // Start the job, wait for training to begin, then send the time-limit signal to the batch shell.
   const std::string script = "(" + job + ") & pid=$!; for i in $(seq 600); do [ -e " + workdir +
                              "/metrics.jsonl ] && break; sleep 0.1; done; sleep 1; kill -USR1 $pid; wait $pid";
   expect_requeued_on_usr1(script, log, requeue_log, "4242");
-  EXPECT_TRUE(std::filesystem::exists(workdir + "/checkpoints/latest")) << read_file_text(log);
+  EXPECT_TRUE(std::filesystem::exists(workdir + "/checkpoints/latest")) << file_text(log);
 }
 
 TEST(SlurmTemplate, EvaluationFollowsTheRunAndRequeuesOnUsrOne) {
@@ -113,15 +107,15 @@ TEST(SlurmTemplate, EvaluationFollowsTheRunAndRequeuesOnUsrOne) {
   const auto job = [&](const std::string& workdir, const std::string& report, const std::string& log) {
     return "PATH=" + bin + ":$PATH EVAL_CONFIG=" + evaluation + " WORKDIR=" + workdir + " REPORT=" + report +
            " WATCH_INTERVAL=0.2 SCORCH=" + SCORCH_BINARY + " SLURM_JOB_ID=4343 SLURM_JOB_NAME=test " + "bash " +
-           source("launch/slurm/scorch-evaluate.sbatch") + " > " + log + " 2>&1";
+           source_path("launch/slurm/scorch-evaluate.sbatch") + " > " + log + " 2>&1";
   };
 
   // A finished run: the job evaluates its checkpoint and ends without a requeue.
   const std::string report = temp_path("slurm_eval_report"), log = temp_path("slurm_eval_job.out");
   testing::remove_tree(report);
   const int status = std::system(("bash -c '" + job(run, report, log) + "'").c_str());
-  EXPECT_EQ(WEXITSTATUS(status), 0) << read_file_text(log);
-  EXPECT_TRUE(std::filesystem::exists(report + "/report.json")) << read_file_text(log);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << file_text(log);
+  EXPECT_TRUE(std::filesystem::exists(report + "/report.json")) << file_text(log);
   EXPECT_FALSE(std::filesystem::exists(requeue_log));
 
   // A run still training (no `finished`): USR1 stops the watch and requeues the job.
@@ -138,12 +132,12 @@ TEST(SlurmTemplate, EvaluationFollowsTheRunAndRequeuesOnUsrOne) {
 // hostfile, Open MPI picking the veth subnet for its TCP traffic, and the run
 // equals two ranks on one node bit for bit.
 TEST(ScorchMpirun, TwoRanksOnTwoNamespaceNodesTrainAsTwoLocalRanks) {
-  const CliRun check = run_command(source("scripts/netns-nodes") + " check");
+  const CliRun check = run_command(source_path("scripts/netns-nodes") + " check");
   if (check.exit_code != 0) GTEST_SKIP() << check.err;
   const std::string hostfile = temp_path("netns_hosts");
-  ASSERT_EQ(run_command(source("scripts/netns-nodes") + " start " + hostfile).exit_code, 0);
+  ASSERT_EQ(run_command(source_path("scripts/netns-nodes") + " start " + hostfile).exit_code, 0);
   struct Teardown {
-    ~Teardown() { run_command(source("scripts/netns-nodes") + " stop"); }
+    ~Teardown() { run_command(source_path("scripts/netns-nodes") + " stop"); }
   } teardown;
 
   const std::string data = write_indexed_dataset("netns_data.h5", 64, 1, 8);
@@ -154,8 +148,8 @@ TEST(ScorchMpirun, TwoRanksOnTwoNamespaceNodesTrainAsTwoLocalRanks) {
   testing::remove_tree(across);
   testing::remove_tree(local);
   const std::string launch = "SCORCH_BINARY=" + std::string(SCORCH_BINARY) + " ip netns exec scorch-n1 " +
-                             source("launch/scorch-mpirun") + " -np 2 --threads 1 --bind none --mpi \"--hostfile " +
-                             hostfile + "\" --mpi \"--mca plm_rsh_agent " + source("scripts/netns-agent") +
+                             source_path("launch/scorch-mpirun") + " -np 2 --threads 1 --bind none --mpi \"--hostfile " +
+                             hostfile + "\" --mpi \"--mca plm_rsh_agent " + source_path("scripts/netns-agent") +
                              "\" --mpi \"--mca btl_tcp_if_include 10.77.0.0/24 --mca oob_tcp_if_include 10.77.0.0/24\"";
   const CliRun run = run_command(launch + " -- train --config " + config + " --workdir " + across);
   ASSERT_EQ(run.exit_code, 0) << run.err;

@@ -20,24 +20,17 @@
 namespace scorch::testing {
 namespace {
 
-std::string source(const std::string& relative) { return std::string(SCORCH_SOURCE_DIR) + "/" + relative; }
-
-std::string text_of(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 // A single-node cluster for the life of the object; SLURM_CONF points at it.
 class LocalSlurm {
  public:
   LocalSlurm() : directory_(temp_path("slurm_cluster")) {
-    const CliRun check = run_command(source("scripts/local-slurm") + " check");
+    const CliRun check = run_command(source_path("scripts/local-slurm") + " check");
     if (check.exit_code != 0) {
       unavailable_ = check.err;
       return;
     }
     remove_tree(directory_);
-    const CliRun start = run_command(source("scripts/local-slurm") + " start " + directory_);
+    const CliRun start = run_command(source_path("scripts/local-slurm") + " start " + directory_);
     if (start.exit_code != 0) {
       failure_ = start.err;
       return;
@@ -46,7 +39,7 @@ class LocalSlurm {
     started_ = true;
   }
   ~LocalSlurm() {
-    if (started_) run_command(source("scripts/local-slurm") + " stop " + directory_);
+    if (started_) run_command(source_path("scripts/local-slurm") + " stop " + directory_);
   }
   const std::string& unavailable() const { return unavailable_; }
   bool started() const { return started_; }
@@ -64,7 +57,7 @@ class LocalSlurm {
 // sbatch of a template on one node with 2 ranks and no GPUs; returns the job id.
 std::string submit(const std::string& environment, const std::string& job_template, const std::string& log) {
   const CliRun run = run_command(environment + " sbatch --parsable --nodes=1 --ntasks-per-node=2 --gpus-per-node=0 "
-                                 "--cpus-per-task=1 --output=" + log + " " + source(job_template));
+                                 "--cpus-per-task=1 --output=" + log + " " + source_path(job_template));
   EXPECT_EQ(run.exit_code, 0) << run.err;
   return run.out.substr(0, run.out.find_first_of(";\n"));
 }
@@ -122,7 +115,7 @@ TEST(LiveSlurm, UsrOneCheckpointsAndRequeuesAndTheResumedRunEqualsAnUninterrupte
 
   const std::string log = temp_path("slurm_requeue.out");
   const std::string job = submit(training_job(config, requeued), "launch/slurm/scorch-train.sbatch", log);
-  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(requeued + "/checkpoints/latest"); }, 120)) << text_of(log);
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(requeued + "/checkpoints/latest"); }, 120)) << file_text(log);
   // What Slurm sends before the time limit (--signal=B:USR1@300), sent now.
   ASSERT_EQ(run_command("scancel --signal=USR1 --batch " + job).exit_code, 0);
   // Requeued, Slurm holds the job back for a while (its reason reads
@@ -132,14 +125,14 @@ TEST(LiveSlurm, UsrOneCheckpointsAndRequeuesAndTheResumedRunEqualsAnUninterrupte
   // second as the revocation.
   ASSERT_TRUE(wait_until([&] { return job_fields(job)["Restarts"] == "1" && job_state_is(job, "PENDING"); }, 120,
                          kSlurmPoll))
-      << text_of(log) << job_description(job);
+      << file_text(log) << job_description(job);
   std::this_thread::sleep_for(std::chrono::seconds(3));
   const CliRun release = run_command("scontrol update JobId=" + job + " StartTime=now");
   EXPECT_EQ(release.exit_code, 0) << release.err << job_description(job);
   ASSERT_TRUE(wait_until([&] { return job_state_is(job, "COMPLETED"); }, 180, kSlurmPoll))
-      << text_of(log) << job_description(job);
+      << file_text(log) << job_description(job);
 
-  const std::string output = text_of(log);
+  const std::string output = file_text(log);
   EXPECT_NE(output.find("caught USR1"), std::string::npos) << output;
   EXPECT_NE(output.find("(restart 1)"), std::string::npos) << output;
   EXPECT_NE(output.find("resuming at step"), std::string::npos) << output;
@@ -159,14 +152,14 @@ TEST(LiveSlurm, ScancelLeavesTheLastCheckpointLoadableAndTheJobCancelled) {
   const std::string workdir = fresh_path("slurm_cancelled");
   const std::string log = temp_path("slurm_cancel.out");
   const std::string job = submit(training_job(config, workdir), "launch/slurm/scorch-train.sbatch", log);
-  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(workdir + "/checkpoints/latest"); }, 120)) << text_of(log);
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(workdir + "/checkpoints/latest"); }, 120)) << file_text(log);
   ASSERT_EQ(run_command("scancel " + job).exit_code, 0);
-  ASSERT_TRUE(wait_until([&] { return job_state_is(job, "CANCELLED"); }, 60, kSlurmPoll)) << text_of(log);
+  ASSERT_TRUE(wait_until([&] { return job_state_is(job, "CANCELLED"); }, 60, kSlurmPoll)) << file_text(log);
   // Cancelled means cancelled: no requeue, even though the job checkpointed.
   std::this_thread::sleep_for(std::chrono::seconds(2));
   const auto fields = job_fields(job);
-  EXPECT_EQ(fields.at("JobState"), "CANCELLED") << text_of(log);
-  EXPECT_EQ(fields.at("Restarts"), "0") << text_of(log);
+  EXPECT_EQ(fields.at("JobState"), "CANCELLED") << file_text(log);
+  EXPECT_EQ(fields.at("Restarts"), "0") << file_text(log);
   trainer::CheckpointDirectory checkpoints(workdir + "/checkpoints", 1, 0);
   for (const std::string& path : checkpoints.files()) EXPECT_NO_THROW(trainer::read_checkpoint(path)) << path;
   EXPECT_GT(final_checkpoint(workdir).state.step, 0);
@@ -185,17 +178,17 @@ TEST(LiveSlurm, AnEvaluationJobBesideTrainingReportsEveryCheckpoint) {
   const std::string evaluator = submit("EVAL_CONFIG=" + evaluation + " WORKDIR=" + workdir + " REPORT=" + report +
                                            " WATCH_INTERVAL=1 SCORCH=" + SCORCH_BINARY,
                                        "launch/slurm/scorch-evaluate.sbatch", eval_log);
-  ASSERT_TRUE(wait_until([&] { return job_state_is(evaluator, "RUNNING"); }, 60, kSlurmPoll)) << text_of(eval_log);
+  ASSERT_TRUE(wait_until([&] { return job_state_is(evaluator, "RUNNING"); }, 60, kSlurmPoll)) << file_text(eval_log);
   const std::string trainer = submit(training_job(config, workdir), "launch/slurm/scorch-train.sbatch", train_log);
-  ASSERT_TRUE(wait_until([&] { return job_state_is(trainer, "COMPLETED"); }, 180, kSlurmPoll)) << text_of(train_log);
-  ASSERT_TRUE(wait_until([&] { return job_state_is(evaluator, "COMPLETED"); }, 180, kSlurmPoll)) << text_of(eval_log);
+  ASSERT_TRUE(wait_until([&] { return job_state_is(trainer, "COMPLETED"); }, 180, kSlurmPoll)) << file_text(train_log);
+  ASSERT_TRUE(wait_until([&] { return job_state_is(evaluator, "COMPLETED"); }, 180, kSlurmPoll)) << file_text(eval_log);
 
   std::ifstream in(report + "/report.json");
   const nlohmann::json written = nlohmann::json::parse(in);
-  ASSERT_EQ(written["checkpoints"].size(), 3u) << text_of(eval_log);
+  ASSERT_EQ(written["checkpoints"].size(), 3u) << file_text(eval_log);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(written["checkpoints"][i]["step"], 200 * (i + 1));
-  EXPECT_NE(text_of(eval_log).find("training finished and its final checkpoint is evaluated"), std::string::npos)
-      << text_of(eval_log);
+  EXPECT_NE(file_text(eval_log).find("training finished and its final checkpoint is evaluated"), std::string::npos)
+      << file_text(eval_log);
 }
 
 }  // namespace
