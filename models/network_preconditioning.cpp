@@ -47,4 +47,10 @@ Preconditioning mlp_preconditioning(const DiffusionProcess& process) {
   throw std::logic_error("mlp_preconditioning: unknown conditioning");
 }
 
+// The label is computed but unread; scaling the output by σ would make the
+// model conditional again.
+Preconditioning unconditional_preconditioning(const DiffusionProcess& process) {
+  return {process, Label::conditioning, Output::plain};
+}
+
 }  // namespace scorch::models

@@ -15,5 +15,7 @@ Preconditioning ncsnpp_preconditioning(const DiffusionProcess& process, bool sca
 Preconditioning ncsnv2_preconditioning(const DiffusionProcess& process);
 // Label log σ (σ ladders), t (SDEs) or τ (DLPM); output out/σ, out/σ_t or ε̂ = out.
 Preconditioning mlp_preconditioning(const DiffusionProcess& process);
+// For a network that reads x alone: its output is the model's output unscaled.
+Preconditioning unconditional_preconditioning(const DiffusionProcess& process);
 
 }  // namespace scorch::models

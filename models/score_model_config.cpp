@@ -64,9 +64,11 @@ namespace {
 
 std::shared_ptr<ScoreModel> make_mlp(const Config& config, const DiffusionProcess& process) {
   const Activation activation = parse_activation(config.string("model.mlp.activation"));
+  const bool conditional = config.boolean("model.mlp.conditional");
   return std::make_shared<MlpScoreModel>(config.integer_list("model.input_shape", 1),
                                          config.integer_list("model.mlp.hidden", 1), activation,
-                                         mlp_preconditioning(process));
+                                         conditional ? mlp_preconditioning(process) : unconditional_preconditioning(process),
+                                         conditional);
 }
 
 std::shared_ptr<ScoreModel> make_ncsnpp(const Config& config, const DiffusionProcess& process) {
@@ -132,6 +134,9 @@ void declare_score_model_config(ConfigSchema& schema) {
   schema.add({"model.input_shape", T::number_list, "[2]", "shape of one example, e.g. [2] or [1, 28, 28]"});
   schema.add({"model.mlp.hidden", T::number_list, "[128, 128]", "mlp: hidden layer widths"});
   schema.add({"model.mlp.activation", T::choice, "silu", "mlp: silu or relu", {"silu", "relu"}});
+  schema.add({"model.mlp.conditional", T::boolean, "true",
+              "mlp: the network reads the label (log σ, t or τ) and its output is scaled by the noise std; false: "
+              "it reads x alone and its output is the score (or ε̂) as it is"});
   schema.add({"model.gmm.weights", T::number_list, "[1]", "analytic_gmm: component weights [K] (normalised)"});
   schema.add({"model.gmm.means", T::number_list, "[[0, 0]]", "analytic_gmm: component means [K, D]"});
   schema.add({"model.gmm.covariances", T::number_list, "[1]",

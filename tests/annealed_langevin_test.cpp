@@ -144,5 +144,44 @@ TEST(AnnealedLangevin, GeneralizedNormalNoiseHasUnitVarianceAndItsKurtosis) {
   EXPECT_THROW(annealed_langevin(zero, start, invalid, 6, index_range(0, n)), UserError);
 }
 
+// The heavy-tailed DSM notebook's Langevin: α = ε at every level and noise
+// σ_i ξ, ξ ~ GN(0, √2, β). On N(0, v) data with the exact (unconditional)
+// score −x/v the last level's stationary variance is 2ε σ_L² Var ξ / (1 −
+// (1 − ε/v)²), with Var ξ = 2Γ(3/β)/Γ(1/β): 1 at β = 2, 4 for Laplace. NCSN's
+// rule reaches 2ε/(1 − (1 − ε/v)²) at its last level instead.
+TEST(AnnealedLangevin, ConstantStepWithLevelScaledNoiseReachesItsStationaryVariance) {
+  const double v = 1.0, epsilon = 0.1;
+  const models::ScoreFunction score = [v](const at::Tensor& x, const at::Tensor&) { return -x / v; };
+  const std::int64_t n = 20000;
+  const at::Tensor start = uniform_start(n, -6.0, 6.0);
+  const double contraction = 1.0 - std::pow(1.0 - epsilon / v, 2);
+  for (double beta : {2.0, 1.0}) {
+    AldSettings settings{{1.0, 0.25}, 300, epsilon, false};
+    settings.step = AldStep::constant;
+    settings.noise_scale = AldNoiseScale::level;
+    settings.langevin_noise_shape = beta;
+    const double noise_variance = 2.0 * std::tgamma(3.0 / beta) / std::tgamma(1.0 / beta);
+    const double expected = 2.0 * epsilon * 0.25 * 0.25 * noise_variance / contraction;
+    const at::Tensor x = annealed_langevin(score, start, settings, 7, index_range(0, n));
+    EXPECT_NEAR(x.var().item<double>(), expected, 0.04 * expected) << beta;
+  }
+  AldSettings ncsn{{1.0, 0.25}, 300, epsilon, false};
+  const at::Tensor x = annealed_langevin(score, start, ncsn, 7, index_range(0, n));
+  EXPECT_NEAR(x.var().item<double>(), 2.0 * epsilon / contraction, 0.04 * 2.0 * epsilon / contraction);
+
+  // The keys reach the sampler and its description.
+  Config sampling = Config::defaults(sampler_schema());
+  sampling.set("sampler.ald.step=constant");
+  sampling.set("sampler.ald.noise_scale=level");
+  EXPECT_EQ(ald_settings_from(sampling, {1.0}).step, AldStep::constant);
+  EXPECT_EQ(ald_settings_from(sampling, {1.0}).noise_scale, AldNoiseScale::level);
+  EXPECT_THROW(
+      {
+        sampling.set("sampler.ald.step=fixed");
+        ald_settings_from(sampling, {1.0});
+      },
+      UserError);
+}
+
 }  // namespace
 }  // namespace scorch::evaluation

@@ -177,14 +177,19 @@ TEST(NoiseLevelDsmLoss, GeneralizedNormalLossMatchesDirectComputation) {
   const at::Tensor x0 = torch::tensor({{0.1, -0.2}}, at::kDouble);
   const NoiseLevelDsmLoss::Draw draw{at::zeros({1}, at::kLong), torch::tensor({{0.7, -1.3}}, at::kDouble)};
   const ScoreFunction score = [](const at::Tensor& x, const at::Tensor&) { return x * 0.0 + 0.25; };
-  double expected = 0;
+  double expected = 0, notebook = 0;
   const double sigma = 0.5, alpha = std::sqrt(2.0) * sigma;
   for (double xi : {0.7, -1.3}) {
     const double d = sigma * xi;
     const double target = -beta / std::pow(alpha, beta) * (d > 0 ? 1 : -1) * std::pow(std::abs(d), beta - 1);
     expected += 0.5 * sigma * sigma * std::pow(0.25 - target, 2);
+    // The heavy-tailed DSM notebook's weighted_mse_loss: the mean over the
+    // coordinates of σ (s − target)².
+    notebook += sigma * std::pow(0.25 - target, 2) / 2.0;
   }
   EXPECT_NEAR(loss.per_example_loss(score, x0, draw).item<double>(), expected, 1e-12);
+  const NoiseLevelDsmLoss sigma_weighted(levels, std::make_shared<models::GeneralizedNormalNoise>(beta), 1.0);
+  EXPECT_NEAR(sigma_weighted.per_example_loss(score, x0, draw).item<double>(), notebook, 1e-12);
 }
 
 TEST(NoiseLevelDsmLoss, RefusesFamiliesWithoutDensity) {

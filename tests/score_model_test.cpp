@@ -147,6 +147,31 @@ Config config_with(const std::vector<std::string>& overrides) {
   return Config::load_string(launch::full_schema(), "", overrides);
 }
 
+// model.mlp.conditional false: the heavy-tailed DSM notebook's 2-16-16-2 MLP.
+// It reads x alone, so the score is one field for every level, and its output
+// is the score unscaled.
+TEST(ScoreModelConfig, UnconditionalMlpIsTheNotebooksNetwork) {
+  const Config config = config_with({"objective.kind=ncsn", "sigmas.max=1", "sigmas.min=0.25", "sigmas.count=2",
+                                     "model.input_shape=[2]", "model.mlp.hidden=[16, 16]",
+                                     "model.mlp.activation=relu", "model.mlp.conditional=false"});
+  const ModelBundle bundle = make_model_bundle(config);
+  ScoreModel& model = *bundle.model;
+  EXPECT_EQ(model.parameter_count(), (2 * 16 + 16) + (16 * 16 + 16) + (16 * 2 + 2));
+  EXPECT_NE(model.parameterisation().find("input x only"), std::string::npos) << model.parameterisation();
+  torch::NoGradGuard no_grad;
+  const at::Tensor x = at::randn({4, 2});
+  const at::Tensor at_one = model.score(x, at::full({4}, 1.0, at::kDouble));
+  EXPECT_TRUE(at::equal(at_one, model.score(x, at::full({4}, 0.25, at::kDouble))));
+  auto& network = dynamic_cast<MlpScoreModel&>(model);
+  EXPECT_TRUE(at::equal(at_one, network.forward(x, at::zeros({4}, at::kDouble))));
+  // The conditional default reads log σ: its network outputs σ s differ between levels.
+  const Config conditional_config = config_with({"objective.kind=ncsn", "sigmas.max=1", "sigmas.min=0.25",
+                                                 "sigmas.count=2", "model.input_shape=[2]"});
+  const ModelBundle conditional = make_model_bundle(conditional_config);
+  EXPECT_FALSE(at::allclose(conditional.model->score(x, at::full({4}, 1.0, at::kDouble)),
+                            conditional.model->score(x, at::full({4}, 0.25, at::kDouble)) * 0.25));
+}
+
 TEST(ScoreModelConfig, CovarianceFormsAgreeAndBadShapesFail) {
   const std::vector<std::string> base = {"model.name=analytic_gmm", "model.gmm.means=[[1, 0], [0, 2]]",
                                          "model.gmm.weights=[1, 3]", "objective.kind=ncsn"};

@@ -1,5 +1,6 @@
 // The heavy-tailed 2-D experiments end to end: a short seed of the papers'
-// comparisons (two-modes, grid, cloud) through scripts/toy-experiments, the DLPM sampler on a trained
+// comparisons (two-modes on the authors' protocol and on our earlier reading,
+// grid, cloud) through scripts/toy-experiments, the DLPM sampler on a trained
 // toy model over ten seeds, and one-line errors for toy misuse.
 #include "cli_support.h"
 #include "data/tensor_archive.h"
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -29,10 +31,18 @@ TEST(ToyExperiments, ASmokeSeedOfEveryComparisonWritesItsResultTable) {
                                  SCORCH_SOURCE_DIR + "/scripts/toy-experiments all");
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   const std::string two_modes = read_text(out + "/two-modes/results.md");
-  for (const char* method : {"| gaussian |", "| gn-beta-1.5 |", "| gn-beta-1 |"}) {
+  for (const char* method : {"| dsm-gaussian-diffusion |", "| dsm-laplace-diffusion |", "| htdsm-gaussian-diffusion |",
+                             "| htdsm-laplace-diffusion |"}) {
     EXPECT_NE(two_modes.find(method), std::string::npos) << method << "\n" << two_modes;
   }
   EXPECT_NE(two_modes.find("| majority share |"), std::string::npos) << two_modes;
+  // The two Langevin noises sample the same trained models: one run per seed and training noise.
+  EXPECT_TRUE(std::filesystem::exists(out + "/two-modes/dsm-runs/seed-1"));
+  EXPECT_FALSE(std::filesystem::exists(out + "/two-modes/dsm-gaussian-diffusion/seed-1"));
+  const std::string earlier = read_text(out + "/two-modes-ncsn/results.md");
+  for (const char* method : {"| gaussian |", "| gn-beta-1.5 |", "| gn-beta-1 |"}) {
+    EXPECT_NE(earlier.find(method), std::string::npos) << method << "\n" << earlier;
+  }
   const std::string grid = read_text(out + "/grid/results.md");
   for (const char* method : {"| dlpm-alpha-1.7 |", "| dlpm-alpha-1.8 |", "| dlpm-alpha-1.9 |", "| dlpm-alpha-2.0 |"}) {
     EXPECT_NE(grid.find(method), std::string::npos) << method << "\n" << grid;

@@ -24,17 +24,22 @@ at::Tensor random_tensor(std::vector<std::int64_t> shape, std::uint64_t step) {
   return at::randn(shape, generator, at::kDouble);
 }
 
-TEST(Adam, MatchesLibTorchAdamStepForStep) {
+// Six steps of ours and of LibTorch's Adam on the same gradients, shrinking
+// over the steps so that amsgrad's maxima differ from the moments; returns the
+// first parameter after them.
+at::Tensor expect_adam_matches_libtorch(bool amsgrad) {
   at::Tensor ours_a = random_tensor({3, 4}, 0), ours_b = random_tensor({5}, 1);
   at::Tensor theirs_a = ours_a.clone().requires_grad_(true), theirs_b = ours_b.clone().requires_grad_(true);
   ours_a.requires_grad_(true);
   ours_b.requires_grad_(true);
-  Adam ours({{"a", ours_a}, {"b", ours_b}}, {0.9, 0.99, 1e-8});
-  torch::optim::Adam theirs({theirs_a, theirs_b}, torch::optim::AdamOptions(1e-2).betas({0.9, 0.99}).eps(1e-8));
+  Adam ours({{"a", ours_a}, {"b", ours_b}}, {0.9, 0.99, 1e-8, amsgrad});
+  torch::optim::Adam theirs({theirs_a, theirs_b},
+                            torch::optim::AdamOptions(1e-2).betas({0.9, 0.99}).eps(1e-8).amsgrad(amsgrad));
   for (std::uint64_t k = 0; k < 6; ++k) {
     const double lr = 1e-2 * static_cast<double>(k + 1) / 6.0;  // a changing rate, as in warm-up
     static_cast<torch::optim::AdamOptions&>(theirs.param_groups()[0].options()).lr(lr);
-    const at::Tensor ga = random_tensor({3, 4}, 10 + k), gb = random_tensor({5}, 20 + k);
+    const double shrink = 1.0 / static_cast<double>(1 + 3 * k);
+    const at::Tensor ga = random_tensor({3, 4}, 10 + k) * shrink, gb = random_tensor({5}, 20 + k) * shrink;
     ours_a.mutable_grad() = ga.clone();
     ours_b.mutable_grad() = gb.clone();
     theirs_a.mutable_grad() = ga.clone();
@@ -42,15 +47,40 @@ TEST(Adam, MatchesLibTorchAdamStepForStep) {
     ours.step(lr);
     theirs.step();
   }
-  EXPECT_TRUE(at::allclose(ours_a, theirs_a, 1e-12, 1e-14));
-  EXPECT_TRUE(at::allclose(ours_b, theirs_b, 1e-12, 1e-14));
+  EXPECT_TRUE(at::allclose(ours_a, theirs_a, 1e-12, 1e-14)) << "amsgrad " << amsgrad;
+  EXPECT_TRUE(at::allclose(ours_b, theirs_b, 1e-12, 1e-14)) << "amsgrad " << amsgrad;
   EXPECT_EQ(ours.steps(), 6);
   const auto state = ours.state();
   EXPECT_EQ(state.at("exp_avg").size(), 2u);
-  Adam restored({{"a", ours_a}, {"b", ours_b}}, {0.9, 0.99, 1e-8});
+  EXPECT_EQ(state.count("max_exp_avg_sq"), amsgrad ? 1u : 0u);
+  Adam restored({{"a", ours_a}, {"b", ours_b}}, {0.9, 0.99, 1e-8, amsgrad});
   restored.load_state(state, ours.steps());
-  EXPECT_TRUE(at::equal(restored.state().at("exp_avg_sq").at("b"), state.at("exp_avg_sq").at("b")));
+  for (const auto& [kind, moments] : state) {
+    EXPECT_TRUE(at::equal(restored.state().at(kind).at("b"), moments.at("b"))) << kind;
+  }
   EXPECT_THROW(restored.load_state({{"exp_avg", {}}}, 1), UserError);
+  return ours_a.detach();
+}
+
+TEST(Adam, MatchesLibTorchAdamStepForStep) {
+  const at::Tensor plain = expect_adam_matches_libtorch(false);
+  const at::Tensor amsgrad = expect_adam_matches_libtorch(true);
+  EXPECT_FALSE(at::allclose(plain, amsgrad, 1e-6, 1e-8)) << "the gradients never let the maxima matter";
+}
+
+// A run that trained without amsgrad and resumes with it starts the maxima at
+// exp_avg_sq; a maximum of the wrong shape is refused.
+TEST(Adam, AmsgradResumesFromStateWithoutMaxima) {
+  at::Tensor a = random_tensor({3}, 2).requires_grad_(true);
+  Adam plain({{"a", a}}, {0.9, 0.99, 1e-8, false});
+  a.mutable_grad() = random_tensor({3}, 3);
+  plain.step(1e-3);
+  Adam amsgrad({{"a", a}}, {0.9, 0.99, 1e-8, true});
+  amsgrad.load_state(plain.state(), plain.steps());
+  EXPECT_TRUE(at::equal(amsgrad.state().at("max_exp_avg_sq").at("a"), plain.state().at("exp_avg_sq").at("a")));
+  auto wrong = amsgrad.state();
+  wrong["max_exp_avg_sq"]["a"] = at::zeros({4}, at::kDouble);
+  EXPECT_THROW(amsgrad.load_state(wrong, 1), UserError);
 }
 
 TEST(Ema, DecayFollowsRateWarmUpAndHalfLife) {

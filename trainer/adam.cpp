@@ -11,7 +11,8 @@ namespace scorch::trainer {
 
 Adam::Adam(std::vector<std::pair<std::string, at::Tensor>> parameters, AdamSettings settings) : settings_(settings) {
   for (auto& [name, parameter] : parameters) {
-    slots_.push_back({name, parameter, at::zeros_like(parameter), at::zeros_like(parameter)});
+    slots_.push_back({name, parameter, at::zeros_like(parameter), at::zeros_like(parameter),
+                      settings_.amsgrad ? at::zeros_like(parameter) : at::Tensor()});
   }
 }
 
@@ -26,7 +27,9 @@ void Adam::step(double lr) {
     if (!grad.defined()) continue;
     slot.exp_avg.mul_(settings_.beta1).add_(grad, 1.0 - settings_.beta1);
     slot.exp_avg_sq.mul_(settings_.beta2).addcmul_(grad, grad, 1.0 - settings_.beta2);
-    const at::Tensor denominator = (slot.exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(settings_.eps);
+    at::Tensor second_moment = slot.exp_avg_sq;
+    if (settings_.amsgrad) second_moment = at::maximum_out(slot.max_exp_avg_sq, slot.max_exp_avg_sq, slot.exp_avg_sq);
+    const at::Tensor denominator = (second_moment.sqrt() / bias_correction2_sqrt).add_(settings_.eps);
     slot.parameter.addcdiv_(slot.exp_avg, denominator, -step_size);
   }
 }
@@ -36,6 +39,7 @@ Adam::State Adam::state() const {
   for (const Slot& slot : slots_) {
     state["exp_avg"].emplace(slot.name, slot.exp_avg);
     state["exp_avg_sq"].emplace(slot.name, slot.exp_avg_sq);
+    if (settings_.amsgrad) state["max_exp_avg_sq"].emplace(slot.name, slot.max_exp_avg_sq);
   }
   return state;
 }
@@ -51,6 +55,15 @@ void Adam::load_state(const State& state, std::int64_t steps) {
         throw UserError("optimizer state " + kind + " of " + slot.name + " is missing or has the wrong shape");
       }
       target->copy_(moments->second.at(slot.name));
+    }
+    if (!settings_.amsgrad) continue;
+    const auto maxima = state.find("max_exp_avg_sq");
+    if (maxima == state.end()) {
+      slot.max_exp_avg_sq.copy_(slot.exp_avg_sq);
+    } else if (!maxima->second.count(slot.name) || maxima->second.at(slot.name).sizes() != slot.parameter.sizes()) {
+      throw UserError("optimizer state max_exp_avg_sq of " + slot.name + " is missing or has the wrong shape");
+    } else {
+      slot.max_exp_avg_sq.copy_(maxima->second.at(slot.name));
     }
   }
   steps_ = steps;

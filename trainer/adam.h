@@ -1,7 +1,8 @@
 #pragma once
-// Adam with the update of PyTorch's torch.optim.Adam (no weight decay, no
-// amsgrad), kept here so that its whole state (moments and step count) is
-// ours to checkpoint by parameter name and restore bitwise.
+// Adam with the update of PyTorch's torch.optim.Adam (no weight decay;
+// amsgrad optional), kept here so that its whole state (moments, the amsgrad
+// maxima and the step count) is ours to checkpoint by parameter name and
+// restore bitwise.
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
@@ -15,6 +16,9 @@ struct AdamSettings {
   double beta1 = 0.9;
   double beta2 = 0.999;
   double eps = 1e-8;
+  // torch.optim.Adam(amsgrad=True): the denominator uses the running maximum
+  // of exp_avg_sq (the heavy-tailed DSM notebook trains with it).
+  bool amsgrad = false;
 };
 
 class Adam {
@@ -26,16 +30,19 @@ class Adam {
   void step(double lr);
   std::int64_t steps() const { return steps_; }
 
-  // The moments by kind ("exp_avg", "exp_avg_sq"), then by parameter name.
+  // The moments by kind ("exp_avg", "exp_avg_sq", and "max_exp_avg_sq" with
+  // amsgrad), then by parameter name.
   using State = std::map<std::string, std::map<std::string, at::Tensor>>;
   State state() const;
-  // Restores state() output; throws UserError naming anything missing or misshapen.
+  // Restores state() output; throws UserError naming anything missing or
+  // misshapen. With amsgrad, state without maxima (a run that trained without
+  // it) starts them at exp_avg_sq.
   void load_state(const State& state, std::int64_t steps);
 
  private:
   struct Slot {
     std::string name;
-    at::Tensor parameter, exp_avg, exp_avg_sq;
+    at::Tensor parameter, exp_avg, exp_avg_sq, max_exp_avg_sq;  // the last only with amsgrad
   };
   std::vector<Slot> slots_;
   AdamSettings settings_;

@@ -8,8 +8,9 @@
 
 namespace scorch::trainer {
 
-NoiseLevelDsmLoss::NoiseLevelDsmLoss(at::Tensor levels, std::shared_ptr<const models::NoiseFamily> family)
-    : levels_(levels.to(at::kDouble)), family_(std::move(family)) {
+NoiseLevelDsmLoss::NoiseLevelDsmLoss(at::Tensor levels, std::shared_ptr<const models::NoiseFamily> family,
+                                     double weight_power)
+    : levels_(levels.to(at::kDouble)), family_(std::move(family)), weight_power_(weight_power) {
   if (!family_->has_density()) {
     throw UserError("noise family '" + family_->name() + "' has no DSM target; multi-level DSM needs a density");
   }
@@ -37,8 +38,12 @@ at::Tensor NoiseLevelDsmLoss::per_example_loss(const models::ScoreFunction& scor
   const at::Tensor level = models::per_example_factor(sigma, x0);
   const at::Tensor displacement = level * draw.noise;
   const at::Tensor target = family_->kernel_score(displacement, level);
-  const at::Tensor residual = level * (score(x0 + displacement, sigma) - target);
-  return 0.5 * models::sum_per_example(residual.square());
+  const at::Tensor error = score(x0 + displacement, sigma) - target;
+  // NCSN's weight multiplies before squaring, (σ r)², so that the default
+  // rounds exactly as it always has; other powers weight the square.
+  const at::Tensor weighted = weight_power_ == kNcsnWeightPower ? (level * error).square()
+                                                                : level.pow(weight_power_) * error.square();
+  return 0.5 * models::sum_per_example(weighted);
 }
 
 at::Tensor NoiseLevelDsmLoss::per_example_loss(const models::ScoreFunction& score, const at::Tensor& x0,

@@ -1,9 +1,11 @@
 #pragma once
 // Multi-level DSM over a σ ladder (NCSN, thesis ch. 5–6, docs/conventions.md §5, §7):
 // each example draws its own level σ and noise ξ from the noise family,
-// x̃ = x + σ ξ, and the loss is ½ σ² ‖s(x̃, σ) − ∇_x̃ log p_σ(x̃ | x)‖² summed over
-// dimensions. With Gaussian noise this is NCSN's ½‖σ s + ξ‖²; with
-// generalised-normal noise it is heavy-tailed DSM. The score is called with σ.
+// x̃ = x + σ ξ, and the loss is ½ λ(σ) ‖s(x̃, σ) − ∇_x̃ log p_σ(x̃ | x)‖² summed
+// over dimensions, with λ(σ) = σ^p. At NCSN's p = 2 and Gaussian noise this is
+// NCSN's ½‖σ s + ξ‖²; with generalised-normal noise it is heavy-tailed DSM.
+// The authors' 2-D notebook weights by σ (p = 1); in 2-D its mean over the
+// coordinates equals the ½-sum here. The score is called with σ.
 #include "trainer/objective.h"
 
 #include <memory>
@@ -16,8 +18,10 @@ namespace scorch::trainer {
 
 class NoiseLevelDsmLoss final : public Objective {
  public:
-  // levels: float64 [L]; the family must have a density.
-  NoiseLevelDsmLoss(at::Tensor levels, std::shared_ptr<const models::NoiseFamily> family);
+  static constexpr double kNcsnWeightPower = 2.0;
+  // levels: float64 [L]; the family must have a density; λ(σ) = σ^weight_power.
+  NoiseLevelDsmLoss(at::Tensor levels, std::shared_ptr<const models::NoiseFamily> family,
+                    double weight_power = kNcsnWeightPower);
 
   struct Draw {
     at::Tensor level_index;  // int64 [B]
@@ -35,6 +39,7 @@ class NoiseLevelDsmLoss final : public Objective {
  private:
   at::Tensor levels_;
   std::shared_ptr<const models::NoiseFamily> family_;
+  double weight_power_;
 };
 
 }  // namespace scorch::trainer

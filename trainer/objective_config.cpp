@@ -15,6 +15,7 @@ void declare_objective_config(ConfigSchema& schema) {
   // Defaults come from the settings structs, so each is stated once.
   const SdeDsmSettings sde;
   const DlpmSettings dlpm;
+  const double ncsn_power = NoiseLevelDsmLoss::kNcsnWeightPower;
   schema.add({"objective.weighting", T::choice, "original", "sde: λ(t) = σ_t² (original) or g(t)² (likelihood)",
               {"original", "likelihood"}});
   schema.add({"objective.time_sampling", T::choice, "uniform",
@@ -27,6 +28,8 @@ void declare_objective_config(ConfigSchema& schema) {
   schema.add({"objective.reduction", T::choice, "auto",
               "sde: sum or mean of the squared error over dimensions; auto = sum for ve, mean for vp/subvp",
               {"auto", "sum", "mean"}});
+  schema.add({"objective.sigma_weight_power", T::number, config_default(ncsn_power),
+              "ncsn: the loss weight λ(σ) = σ^p (2: NCSN's σ²; 1: the heavy-tailed DSM notebook's σ-weighted MSE)"});
   schema.add({"objective.median_of_means", T::integer, config_default_integer(dlpm.draws),
               "dlpm: noise draws M per example; M > 1 keeps the median of the M losses (DLPM_M)", {}, 1.0});
   schema.add({"objective.clamp_a", T::number, config_default(dlpm.clamp_a), "dlpm: clamp of the subordinator A (0 = off, as in the DLPM code)", {}, 0.0});
@@ -56,7 +59,10 @@ DlpmSettings make_dlpm_settings(const Config& config, const models::AlphaStableC
 
 std::unique_ptr<Objective> make_objective(const Config& config, const models::DiffusionProcess& process) {
   if (const auto& chain = process.alpha_stable_chain()) return std::make_unique<DlpmLoss>(make_dlpm_settings(config, *chain));
-  if (process.has_noise_levels()) return std::make_unique<NoiseLevelDsmLoss>(process.noise_levels(), process.noise_family());
+  if (process.has_noise_levels()) {
+    return std::make_unique<NoiseLevelDsmLoss>(process.noise_levels(), process.noise_family(),
+                                               config.number("objective.sigma_weight_power"));
+  }
   return std::make_unique<SdeDsmLoss>(*process.sde(), make_sde_dsm_settings(config, *process.sde()));
 }
 

@@ -152,7 +152,8 @@ TorchAdamState read_torch_adam(const data::PickleValue& state_dict, const std::v
     }
     if (const data::PickleValue* amsgrad = group.find("amsgrad"); amsgrad && amsgrad->is_bool() &&
                                                                    amsgrad->as_bool(what)) {
-      warnings.push_back("the file's Adam uses amsgrad, which scorch's Adam does not; its maxima are dropped");
+      warnings.push_back("the file's Adam uses amsgrad; its maxima are not imported (with optim.amsgrad they restart "
+                         "at exp_avg_sq)");
     }
   }
   if (indices.size() != parameters.size()) {
@@ -199,6 +200,8 @@ data::PickleValue torch_adam_state_dict(const std::vector<Parameter>& parameters
   using data::PickleValue;
   PickleValue::Dict state;
   PickleValue::List indices;
+  // The state says whether the run trained with amsgrad: it holds the maxima then.
+  const bool amsgrad = moments.count("max_exp_avg_sq") > 0;
   for (std::size_t i = 0; i < parameters.size(); ++i) {
     const Parameter& p = parameters[i];
     indices.push_back(PickleValue::integer(static_cast<std::int64_t>(i)));
@@ -206,11 +209,14 @@ data::PickleValue torch_adam_state_dict(const std::vector<Parameter>& parameters
     // The step as PyTorch 1.12 and later keep it, a float32 scalar tensor, so
     // that the file equals what the reference's save_checkpoint writes today.
     const at::Tensor step = at::scalar_tensor(static_cast<double>(steps), at::kFloat);
-    state.emplace_back(PickleValue::integer(static_cast<std::int64_t>(i)),
-                       PickleValue::dict({{PickleValue::string("step"), PickleValue::tensor(step)},
-                                          {PickleValue::string("exp_avg"), PickleValue::tensor(moments.at("exp_avg").at(p.name))},
-                                          {PickleValue::string("exp_avg_sq"),
-                                           PickleValue::tensor(moments.at("exp_avg_sq").at(p.name))}}));
+    PickleValue::Dict entries = {{PickleValue::string("step"), PickleValue::tensor(step)},
+                                 {PickleValue::string("exp_avg"), PickleValue::tensor(moments.at("exp_avg").at(p.name))},
+                                 {PickleValue::string("exp_avg_sq"), PickleValue::tensor(moments.at("exp_avg_sq").at(p.name))}};
+    if (amsgrad) {
+      entries.emplace_back(PickleValue::string("max_exp_avg_sq"),
+                           PickleValue::tensor(moments.at("max_exp_avg_sq").at(p.name)));
+    }
+    state.emplace_back(PickleValue::integer(static_cast<std::int64_t>(i)), PickleValue::dict(std::move(entries)));
   }
   // The keys of torch.optim.Adam's param group before PyTorch 1.12; later versions add their own defaults on load.
   PickleValue::Dict group = {
@@ -218,7 +224,7 @@ data::PickleValue torch_adam_state_dict(const std::vector<Parameter>& parameters
       {PickleValue::string("betas"), PickleValue::tuple({PickleValue::real(settings.beta1), PickleValue::real(settings.beta2)})},
       {PickleValue::string("eps"), PickleValue::real(settings.eps)},
       {PickleValue::string("weight_decay"), PickleValue::integer(0)},
-      {PickleValue::string("amsgrad"), PickleValue::boolean(false)},
+      {PickleValue::string("amsgrad"), PickleValue::boolean(amsgrad)},
       {PickleValue::string("params"), PickleValue::list(std::move(indices))}};
   return PickleValue::dict({{PickleValue::string("state"), PickleValue::dict(std::move(state))},
                             {PickleValue::string("param_groups"), PickleValue::list({PickleValue::dict(std::move(group))})}});

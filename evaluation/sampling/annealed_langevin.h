@@ -1,18 +1,40 @@
 #pragma once
 // Annealed Langevin dynamics for noise-level conditioned models (NCSN,
 // thesis ch. 5–6, docs/conventions.md §2): for each σ_i from largest to smallest,
-// T steps of x ← x + α_i s(x, σ_i) + √(2α_i) z with α_i = ε σ_i²/σ_L², then the
-// Tweedie denoising step x + c²σ_L² s(x, σ_L), where the model's standard
-// noise is N(0, c² I) (c = 1 Gaussian, √2 for α = 2 stable noise). Each image's noise comes from its
-// own stream keyed by (seed, image index), so samples do not depend on batching.
+// T steps of x ← x + α_i s(x, σ_i) + √(2α_i) m_i z with α_i = ε σ_i²/σ_L² and
+// m_i = 1, then the Tweedie denoising step x + c²σ_L² s(x, σ_L), where the
+// model's standard noise is N(0, c² I) (c = 1 Gaussian, √2 for α = 2 stable
+// noise). The heavy-tailed DSM authors' 2-D notebook steps differently: α_i = ε
+// at every level (step constant) and m_i z = σ_i ξ with ξ the generalised
+// normal's standard noise GN(0, √2, β) (noise_scale level); docs/experiments.md.
+// Each image's noise comes from its own stream keyed by (seed, image index), so
+// samples do not depend on batching.
 #include "models/score_function.h"
 
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace scorch::evaluation {
+
+// How the step α_i follows the level.
+enum class AldStep {
+  annealed,  // α_i = ε σ_i²/σ_L² (NCSN's Algorithm 2)
+  constant,  // α_i = ε
+};
+// How the Langevin noise is scaled.
+enum class AldNoiseScale {
+  unit,   // z at unit variance
+  level,  // σ_i times the standard noise of GN(0, √2, β), N(0, σ_i²) at β = 2
+};
+AldStep parse_ald_step(const std::string& name);
+std::vector<std::string> ald_step_names();
+std::string to_string(AldStep step);
+AldNoiseScale parse_ald_noise_scale(const std::string& name);
+std::vector<std::string> ald_noise_scale_names();
+std::string to_string(AldNoiseScale scale);
 
 struct AldSettings {
   std::vector<double> sigmas;  // largest first
@@ -26,6 +48,8 @@ struct AldSettings {
   // its meaning. Langevin with non-Gaussian z is not exact for any ε; it is the
   // sampling-side counterpart of GN training noise, for comparison.
   double langevin_noise_shape = 2.0;
+  AldStep step = AldStep::annealed;
+  AldNoiseScale noise_scale = AldNoiseScale::unit;
 };
 
 // Thesis Prop. 6.3, Eq. 6.4: for Gaussian data, s_T²/σ_i² after T steps at

@@ -237,6 +237,8 @@ PreparedSampler ald_batch_sampler(const Config& sampling, const SamplingModel& m
            {"steps_per_level", text(settings.steps_per_level)},
            {"epsilon", text(settings.epsilon)},
            {"noise_shape", text(settings.langevin_noise_shape)},
+           {"step", to_string(settings.step)},
+           {"noise_scale", to_string(settings.noise_scale)},
            {"start", fmt::format("[{}, {}]", low, high)},
            {"denoise", denoise}}};
 }

@@ -74,7 +74,14 @@ void declare_sampler_config(ConfigSchema& schema) {
   schema.add({"sampler.ald.epsilon", T::number, config_default(ald.epsilon),
               "ald: step size ε, α_i = ε σ_i²/σ_L² (thesis Eq. 6.4 helps choose it)", {}, 0.0, true});
   schema.add({"sampler.ald.noise_shape", T::number, config_default(ald.langevin_noise_shape),
-              "ald: Langevin noise shape β (2 Gaussian; else generalised normal, unit variance)", {}, 0.5, true});
+              "ald: Langevin noise shape β (2 Gaussian; else generalised normal, scaled by sampler.ald.noise_scale)", {}, 0.5, true});
+  schema.add({"sampler.ald.step", T::choice, to_string(ald.step),
+              "ald: annealed (α_i = ε σ_i²/σ_L², NCSN) or constant (α_i = ε, the heavy-tailed DSM notebook)",
+              ald_step_names()});
+  schema.add({"sampler.ald.noise_scale", T::choice, to_string(ald.noise_scale),
+              "ald: unit (noise z at unit variance) or level (σ_i times the standard noise GN(0, √2, β), the "
+              "heavy-tailed DSM notebook)",
+              ald_noise_scale_names()});
   schema.add({"sampler.ald.start", T::number_list, "[]",
               "ald: [low, high] of the uniform start per coordinate ([]: the model's data range)"});
   schema.add({"sampler.dlpm.steps", T::integer, "0",
@@ -165,6 +172,8 @@ AldSettings ald_settings_from(const Config& config, std::vector<double> sigmas) 
   settings.epsilon = config.number("sampler.ald.epsilon");
   settings.denoise = config.boolean("sampler.denoise");
   settings.langevin_noise_shape = config.number("sampler.ald.noise_shape");
+  settings.step = parse_ald_step(config.string("sampler.ald.step"));
+  settings.noise_scale = parse_ald_noise_scale(config.string("sampler.ald.noise_scale"));
   return settings;
 }
 
