@@ -9,6 +9,7 @@
 #include "models/mlp_score_model.h"
 #include "models/ncsnpp_config.h"
 #include "models/ncsnv2.h"
+#include "models/residual_mlp_score_model.h"
 #include "models/noise_family.h"
 #include "models/sde.h"
 
@@ -71,6 +72,17 @@ std::shared_ptr<ScoreModel> make_mlp(const Config& config, const DiffusionProces
                                          conditional);
 }
 
+std::shared_ptr<ScoreModel> make_residual_mlp(const Config& config, const DiffusionProcess& process) {
+  ResidualMlpOptions options;
+  options.units = config.integer("model.residual_mlp.units");
+  options.blocks = config.integer("model.residual_mlp.blocks");
+  options.time_embedding = config.integer("model.residual_mlp.time_embedding");
+  options.layer_norm = config.boolean("model.residual_mlp.layer_norm");
+  options.skip = config.boolean("model.residual_mlp.skip");
+  return std::make_shared<ResidualMlpScoreModel>(config.integer_list("model.input_shape", 1), options,
+                                                 mlp_preconditioning(process));
+}
+
 std::shared_ptr<ScoreModel> make_ncsnpp(const Config& config, const DiffusionProcess& process) {
   // DLPM models see [−1, 1] and predict O(1) noise, like VP/subVP ones.
   const bool variance_exploding = process.variance_exploding();
@@ -113,6 +125,7 @@ struct ModelRow {
 const std::vector<ModelRow>& model_table() {
   static const std::vector<ModelRow> table = {
       {MlpScoreModel::kName, "MLP", make_mlp},
+      {ResidualMlpScoreModel::kName, "the DLPM authors' residual MLP with a learnable time embedding", make_residual_mlp},
       {NcsnppModel::kName, "NCSN++/DDPM++ U-Net", make_ncsnpp},
       {Ncsnv2Model::kName, "RefineNet", make_ncsnv2},
       {AnalyticGmmModel::kName, "exact mixture score", make_analytic_gmm},
@@ -137,6 +150,17 @@ void declare_score_model_config(ConfigSchema& schema) {
   schema.add({"model.mlp.conditional", T::boolean, "true",
               "mlp: the network reads the label (log σ, t or τ) and its output is scaled by the noise std; false: "
               "it reads x alone and its output is the score (or ε̂) as it is"});
+  const ResidualMlpOptions residual;  // its defaults, the DLPM authors' 2-D config
+  schema.add({"model.residual_mlp.units", T::integer, config_default_integer(residual.units),
+              "residual_mlp: width of every block (their nunits)", {}, 1.0});
+  schema.add({"model.residual_mlp.blocks", T::integer, config_default_integer(residual.blocks),
+              "residual_mlp: middle blocks (their nblocks; the output head adds one more)", {}, 0.0});
+  schema.add({"model.residual_mlp.time_embedding", T::integer, config_default_integer(residual.time_embedding),
+              "residual_mlp: size of the learnable label embedding (their time_emb_size)", {}, 1.0});
+  schema.add({"model.residual_mlp.layer_norm", T::boolean, config_default_boolean(residual.layer_norm),
+              "residual_mlp: a LayerNorm after every linear layer of the blocks (their group_norm)"});
+  schema.add({"model.residual_mlp.skip", T::boolean, config_default_boolean(residual.skip),
+              "residual_mlp: residual connections (their skip_connection)"});
   schema.add({"model.gmm.weights", T::number_list, "[1]", "analytic_gmm: component weights [K] (normalised)"});
   schema.add({"model.gmm.means", T::number_list, "[[0, 0]]", "analytic_gmm: component means [K, D]"});
   schema.add({"model.gmm.covariances", T::number_list, "[1]",

@@ -59,8 +59,9 @@ ModeLayout mode_layout(const ToySpec& spec) {
       return {at::tensor({5.0, 5.0, -5.0, -5.0}, f64).view({2, 2}), at::tensor({10.0 / 11.0, 1.0 / 11.0}, f64),
               spec.scale};
     case ToyKind::grid: {
-      // Row-major over (i, j) ∈ {−1, 0, 1}², the weights of the authors' config.
-      const at::Tensor axis = at::arange(-1.0, 2.0, f64);
+      // Row-major over (i, j) ∈ {0, 1, 2}², the means and weights of the authors' config: their
+      // grid is not centred, and the DLPM chain, whose prior is centred, sees the offset.
+      const at::Tensor axis = at::arange(0.0, 3.0, f64);
       const at::Tensor centers = at::stack({axis.repeat_interleave(3), axis.repeat({3})}, 1);
       const at::Tensor weights = at::tensor({.01, .10, .30, .20, .02, .15, .02, .15, .05}, f64);
       return {centers, weights, spec.scale};

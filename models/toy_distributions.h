@@ -2,7 +2,7 @@
 // The built-in 2-D datasets of the heavy-tailed experiments (data.synthetic):
 //   two_modes           N((5,5), 0.2 I) and N((−5,−5), 0.2 I) with 10 000 : 1 000
 //                       points (heavy-tailed DSM paper, Table 1);
-//   grid                nine Gaussians on the grid {−1, 0, 1}², std 0.1, with the
+//   grid                nine Gaussians on the grid {0, 1, 2}², std 0.1, with the
 //                       imbalanced weights of the DLPM authors' 2-D config (the
 //                       slides' list has ten weights for nine modes);
 //   alpha_stable_cloud  scale · S_α(0, I) isotropic, α = 1.7 (DLPM slides).

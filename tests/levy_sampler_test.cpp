@@ -144,7 +144,7 @@ TEST(LevySampler, SamplesDoNotDependOnBatching) {
   EXPECT_FALSE(at::equal(other_seed[0], alone[0]));
 }
 
-TEST(LevySampler, ClampingBoundsTheInitialNoise) {
+TEST(LevySampler, ClampingBoundsTheInitialNoiseAndTheSamples) {
   LevySamplerSettings settings;
   settings.clamp_a = 0.0;  // unclamped
   settings.process = LevyReverse::dlim;
@@ -159,6 +159,17 @@ TEST(LevySampler, ClampingBoundsTheInitialNoise) {
   const at::Tensor clamped = levy_sample(zero, settings, {1}, 1, index_range(0, 200), at::kDouble) / scale;
   EXPECT_GT(unclamped.abs().max().item<double>(), 10.0);
   EXPECT_LE(clamped.abs().max().item<double>(), 10.0 + 1e-9);
+  // The final clamp bounds the samples themselves and leaves the others as they were.
+  settings.clamp_eps = 0.0;
+  settings.clamp_samples = 6.0 * scale;
+  const at::Tensor final_clamped = levy_sample(zero, settings, {1}, 1, index_range(0, 200), at::kDouble) / scale;
+  EXPECT_LE(final_clamped.abs().max().item<double>(), 6.0 + 1e-9);
+  const at::Tensor inside = unclamped.abs() < 6.0;
+  EXPECT_TRUE(at::equal(final_clamped.masked_select(inside), unclamped.masked_select(inside)));
+  EXPECT_GT(inside.logical_not().sum().item<std::int64_t>(), 0);
+  settings.clamp_samples = -1.0;
+  EXPECT_THROW(levy_sample(zero, settings, {1}, 1, {0}, at::kDouble), UserError);
+  settings.clamp_samples = 0.0;
   settings.chain.steps = 1;
   EXPECT_THROW(levy_sample(zero, settings, {1}, 1, {0}, at::kDouble), UserError);
 }

@@ -1,6 +1,6 @@
 // The heavy-tailed 2-D experiments end to end: a short seed of the papers'
-// comparisons (two-modes on the authors' protocol and on our earlier reading,
-// grid, cloud) through scripts/toy-experiments, the DLPM sampler on a trained
+// comparisons (two-modes and grid on the authors' protocols and on our earlier
+// readings, cloud) through scripts/toy-experiments, the DLPM sampler on a trained
 // toy model over ten seeds, and one-line errors for toy misuse.
 #include "cli_support.h"
 #include "data/tensor_archive.h"
@@ -43,11 +43,13 @@ TEST(ToyExperiments, ASmokeSeedOfEveryComparisonWritesItsResultTable) {
   for (const char* method : {"| gaussian |", "| gn-beta-1.5 |", "| gn-beta-1 |"}) {
     EXPECT_NE(earlier.find(method), std::string::npos) << method << "\n" << earlier;
   }
-  const std::string grid = read_text(out + "/grid/results.md");
-  for (const char* method : {"| dlpm-alpha-1.7 |", "| dlpm-alpha-1.8 |", "| dlpm-alpha-1.9 |", "| dlpm-alpha-2.0 |"}) {
-    EXPECT_NE(grid.find(method), std::string::npos) << method << "\n" << grid;
+  for (const char* experiment : {"grid", "grid-plain-mlp"}) {
+    const std::string grid = read_text(out + "/" + experiment + "/results.md");
+    for (const char* method : {"| dlpm-alpha-1.7 |", "| dlpm-alpha-1.8 |", "| dlpm-alpha-1.9 |", "| dlpm-alpha-2.0 |"}) {
+      EXPECT_NE(grid.find(method), std::string::npos) << experiment << method << "\n" << grid;
+    }
+    EXPECT_NE(grid.find("| PRD F1 |"), std::string::npos) << experiment << grid;
   }
-  EXPECT_NE(grid.find("| PRD F1 |"), std::string::npos) << grid;
   const std::string cloud = read_text(out + "/cloud/results.md");
   EXPECT_NE(cloud.find("| dlpm-alpha-2.0 |"), std::string::npos) << cloud;
   EXPECT_NE(cloud.find("| tail MSLE |"), std::string::npos) << cloud;

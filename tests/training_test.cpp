@@ -24,20 +24,29 @@ at::Tensor random_tensor(std::vector<std::int64_t> shape, std::uint64_t step) {
   return at::randn(shape, generator, at::kDouble);
 }
 
-// Six steps of ours and of LibTorch's Adam on the same gradients, shrinking
-// over the steps so that amsgrad's maxima differ from the moments; returns the
-// first parameter after them.
-at::Tensor expect_adam_matches_libtorch(bool amsgrad) {
+// Six steps of ours and of LibTorch's Adam (AdamW when weight_decay > 0) on
+// the same gradients, shrinking over the steps so that amsgrad's maxima differ
+// from the moments; returns the first parameter after them.
+at::Tensor expect_adam_matches_libtorch(bool amsgrad, double weight_decay = 0.0) {
   at::Tensor ours_a = random_tensor({3, 4}, 0), ours_b = random_tensor({5}, 1);
   at::Tensor theirs_a = ours_a.clone().requires_grad_(true), theirs_b = ours_b.clone().requires_grad_(true);
   ours_a.requires_grad_(true);
   ours_b.requires_grad_(true);
-  Adam ours({{"a", ours_a}, {"b", ours_b}}, {0.9, 0.99, 1e-8, amsgrad});
-  torch::optim::Adam theirs({theirs_a, theirs_b},
-                            torch::optim::AdamOptions(1e-2).betas({0.9, 0.99}).eps(1e-8).amsgrad(amsgrad));
+  const AdamSettings settings{0.9, 0.99, 1e-8, amsgrad, weight_decay};
+  Adam ours({{"a", ours_a}, {"b", ours_b}}, settings);
+  std::unique_ptr<torch::optim::Optimizer> theirs;
+  if (weight_decay > 0.0) {
+    theirs = std::make_unique<torch::optim::AdamW>(
+        std::vector<at::Tensor>{theirs_a, theirs_b},
+        torch::optim::AdamWOptions(1e-2).betas({0.9, 0.99}).eps(1e-8).amsgrad(amsgrad).weight_decay(weight_decay));
+  } else {
+    theirs = std::make_unique<torch::optim::Adam>(
+        std::vector<at::Tensor>{theirs_a, theirs_b},
+        torch::optim::AdamOptions(1e-2).betas({0.9, 0.99}).eps(1e-8).amsgrad(amsgrad));
+  }
   for (std::uint64_t k = 0; k < 6; ++k) {
     const double lr = 1e-2 * static_cast<double>(k + 1) / 6.0;  // a changing rate, as in warm-up
-    static_cast<torch::optim::AdamOptions&>(theirs.param_groups()[0].options()).lr(lr);
+    theirs->param_groups()[0].options().set_lr(lr);
     const double shrink = 1.0 / static_cast<double>(1 + 3 * k);
     const at::Tensor ga = random_tensor({3, 4}, 10 + k) * shrink, gb = random_tensor({5}, 20 + k) * shrink;
     ours_a.mutable_grad() = ga.clone();
@@ -45,15 +54,15 @@ at::Tensor expect_adam_matches_libtorch(bool amsgrad) {
     theirs_a.mutable_grad() = ga.clone();
     theirs_b.mutable_grad() = gb.clone();
     ours.step(lr);
-    theirs.step();
+    theirs->step();
   }
-  EXPECT_TRUE(at::allclose(ours_a, theirs_a, 1e-12, 1e-14)) << "amsgrad " << amsgrad;
-  EXPECT_TRUE(at::allclose(ours_b, theirs_b, 1e-12, 1e-14)) << "amsgrad " << amsgrad;
+  EXPECT_TRUE(at::allclose(ours_a, theirs_a, 1e-12, 1e-14)) << "amsgrad " << amsgrad << " weight decay " << weight_decay;
+  EXPECT_TRUE(at::allclose(ours_b, theirs_b, 1e-12, 1e-14)) << "amsgrad " << amsgrad << " weight decay " << weight_decay;
   EXPECT_EQ(ours.steps(), 6);
   const auto state = ours.state();
   EXPECT_EQ(state.at("exp_avg").size(), 2u);
   EXPECT_EQ(state.count("max_exp_avg_sq"), amsgrad ? 1u : 0u);
-  Adam restored({{"a", ours_a}, {"b", ours_b}}, {0.9, 0.99, 1e-8, amsgrad});
+  Adam restored({{"a", ours_a}, {"b", ours_b}}, settings);
   restored.load_state(state, ours.steps());
   for (const auto& [kind, moments] : state) {
     EXPECT_TRUE(at::equal(restored.state().at(kind).at("b"), moments.at("b"))) << kind;
@@ -66,6 +75,15 @@ TEST(Adam, MatchesLibTorchAdamStepForStep) {
   const at::Tensor plain = expect_adam_matches_libtorch(false);
   const at::Tensor amsgrad = expect_adam_matches_libtorch(true);
   EXPECT_FALSE(at::allclose(plain, amsgrad, 1e-6, 1e-8)) << "the gradients never let the maxima matter";
+}
+
+// The DLPM authors' optimiser: AdamW, decay 0.01 (torch's default); a large
+// decay so that six steps move the parameters measurably.
+TEST(Adam, WithWeightDecayMatchesLibTorchAdamW) {
+  const at::Tensor plain = expect_adam_matches_libtorch(false);
+  const at::Tensor decayed = expect_adam_matches_libtorch(false, 5.0);
+  expect_adam_matches_libtorch(true, 5.0);
+  EXPECT_FALSE(at::allclose(plain, decayed, 1e-6, 1e-8)) << "the decay never changed the parameters";
 }
 
 // A run that trained without amsgrad and resumes with it starts the maxima at

@@ -25,6 +25,7 @@ void Adam::step(double lr) {
   for (Slot& slot : slots_) {
     const at::Tensor grad = slot.parameter.grad();
     if (!grad.defined()) continue;
+    if (settings_.weight_decay != 0.0) slot.parameter.mul_(1.0 - lr * settings_.weight_decay);
     slot.exp_avg.mul_(settings_.beta1).add_(grad, 1.0 - settings_.beta1);
     slot.exp_avg_sq.mul_(settings_.beta2).addcmul_(grad, grad, 1.0 - settings_.beta2);
     at::Tensor second_moment = slot.exp_avg_sq;

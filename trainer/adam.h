@@ -1,6 +1,6 @@
 #pragma once
-// Adam with the update of PyTorch's torch.optim.Adam (no weight decay;
-// amsgrad optional), kept here so that its whole state (moments, the amsgrad
+// Adam with the update of PyTorch's torch.optim.Adam (amsgrad optional), or
+// of torch.optim.AdamW with decoupled weight decay, kept here so that its whole state (moments, the amsgrad
 // maxima and the step count) is ours to checkpoint by parameter name and
 // restore bitwise.
 #include <ATen/core/Tensor.h>
@@ -19,6 +19,9 @@ struct AdamSettings {
   // torch.optim.Adam(amsgrad=True): the denominator uses the running maximum
   // of exp_avg_sq (the heavy-tailed DSM notebook trains with it).
   bool amsgrad = false;
+  // torch.optim.AdamW's decoupled decay: θ ← θ(1 − lr·λ) before each update
+  // (0: plain Adam). The DLPM authors train with AdamW's default λ = 0.01.
+  double weight_decay = 0.0;
 };
 
 class Adam {

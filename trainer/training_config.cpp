@@ -30,6 +30,8 @@ void declare_training_config(ConfigSchema& schema) {
   schema.add({"optim.eps", T::number, config_default(d.adam.eps), "Adam epsilon", {}, 0.0, true});
   schema.add({"optim.amsgrad", T::boolean, config_default_boolean(d.adam.amsgrad),
               "Adam with the running maximum of the second moment (torch.optim.Adam amsgrad=True)"});
+  schema.add({"optim.weight_decay", T::number, config_default(d.adam.weight_decay),
+              "decoupled weight decay λ of torch.optim.AdamW, θ ← θ(1 − lr·λ) each step (0: Adam)", {}, 0.0});
   schema.add({"optim.warmup", T::integer, config_default_integer(d.warmup), "linear learning-rate warm-up steps (0: none)", {}, 0.0});
   schema.add({"optim.grad_clip", T::number, config_default(d.grad_clip), "global gradient-norm clip (0 or negative: off)"});
   schema.add({"ema.rate", T::number, config_default(d.ema.rate), "EMA decay (0.9999 VP/subVP, 0.999 VE in score_sde)", {}, 0.0, false, 1.0});
@@ -61,7 +63,7 @@ TrainingSettings training_settings_from(const Config& config) {
   s.time_limit_seconds = config.number("train.time_limit_min") * 60.0;
   s.lr = config.number("optim.lr");
   s.adam = {config.number("optim.beta1"), config.number("optim.beta2"), config.number("optim.eps"),
-            config.boolean("optim.amsgrad")};
+            config.boolean("optim.amsgrad"), config.number("optim.weight_decay")};
   s.warmup = config.integer("optim.warmup");
   s.grad_clip = config.number("optim.grad_clip");
   s.ema = {config.number("ema.rate"), config.boolean("ema.warmup"), config.number("ema.halflife_kimg") * 1000.0};

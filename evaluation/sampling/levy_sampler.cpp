@@ -38,7 +38,9 @@ at::Tensor chain_variances(const models::AlphaStableSchedule& schedule, const at
 
 void validate(const LevySamplerSettings& settings) {
   if (settings.chain.steps < 2) throw UserError(fmt::format("the DLPM/DLIM chain needs at least 2 steps (got {})", settings.chain.steps));
-  if (settings.clamp_a < 0.0 || settings.clamp_eps < 0.0) throw UserError("DLPM clamps must be non-negative (0 = off)");
+  if (settings.clamp_a < 0.0 || settings.clamp_eps < 0.0 || settings.clamp_samples < 0.0) {
+    throw UserError("DLPM clamps must be non-negative (0 = off)");
+  }
 }
 
 }  // namespace
@@ -81,6 +83,7 @@ at::Tensor levy_sample(const NoisePredictor& predict_noise, const LevySamplerSet
     y = (y - bar_sigma * like_y(share) * eps_hat) / gamma;
     if (t > 1) y = y + like_y(at::sqrt(share * previous) * flat(gaussian.next()));
   }
+  if (settings.clamp_samples > 0.0) y = y.clamp(-settings.clamp_samples, settings.clamp_samples);
   return y.reshape(batch_shape);
 }
 

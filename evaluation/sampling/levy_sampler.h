@@ -27,6 +27,10 @@ struct LevySamplerSettings {
   models::AlphaStableChainSpec chain;
   double clamp_a = 20.0;      // A ≤ clamp_a when positive (20: the DLPM authors' sampling clamp)
   double clamp_eps = 0.0;     // |initial ε| ≤ clamp_eps when positive
+  // |x| ≤ clamp_samples elementwise at the end when positive: the DLPM
+  // authors' evaluation clamps its 2-D samples to 6 (images to 1), which keeps
+  // a heavy-tailed outlier from taking a k-means cluster of the PRD on its own.
+  double clamp_samples = 0.0;
 };
 
 // ε̂(Y, τ): the model's noise prediction, τ float64 [B].

@@ -261,7 +261,8 @@ PreparedSampler levy_batch_sampler(LevyReverse reverse, const Config& sampling, 
           {{"alpha", text(settings.chain.alpha)},
            {"steps", text(settings.chain.steps)},
            {"clamp_a", text(settings.clamp_a)},
-           {"clamp_eps", text(settings.clamp_eps)}}};
+           {"clamp_eps", text(settings.clamp_eps)},
+           {"clamp_samples", text(settings.clamp_samples)}}};
 }
 
 }  // namespace

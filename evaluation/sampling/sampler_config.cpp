@@ -90,6 +90,9 @@ void declare_sampler_config(ConfigSchema& schema) {
               "dlpm, dlim: clamp of the subordinators A (0 = off)", {}, 0.0});
   schema.add({"sampler.dlpm.clamp_eps", T::number, config_default(levy.clamp_eps),
               "dlpm, dlim: elementwise clamp of the initial noise (0 = off)", {}, 0.0});
+  schema.add({"sampler.dlpm.clamp_samples", T::number, config_default(levy.clamp_samples),
+              "dlpm, dlim: elementwise clamp of the final samples to [−c, c] (0 = off; the DLPM authors use 6 in 2-D)", {},
+              0.0});
 }
 
 const ConfigSchema& sampler_schema() {
@@ -186,6 +189,7 @@ LevySamplerSettings levy_settings_from(const Config& config, LevyReverse process
   if (steps > 0) settings.chain.steps = steps;
   settings.clamp_a = config.number("sampler.dlpm.clamp_a");
   settings.clamp_eps = config.number("sampler.dlpm.clamp_eps");
+  settings.clamp_samples = config.number("sampler.dlpm.clamp_samples");
   return settings;
 }
 

@@ -38,6 +38,17 @@ Usage (Debian's python3-torch and python3-numpy; a checkout made with
 It prints one JSON object: per cell the shares, their mean and a bootstrap
 95% interval over the seeds (10000 resamples, as the paper's caption says).
 
+  python3 scripts/crosscheck/heavy_tail_dsm_two_modes.py --checkout PATH \
+      --loss-fixture tests/fixtures/heavy_tail_dsm/notebook_training_step.h5
+writes, instead, one training step of the notebook for each training noise
+(groups beta_2 and beta_1): its data cell's first shuffled batch x [256, 2],
+the per-example sigma and noise its get_noise drew, the network's weights
+before the step (the notebook's own initialisation under torch.manual_seed(0);
+model.model.<i> saved as network.<i>, scorch's MLP names), the
+weighted_mse_loss value, the gradients, and the weights after the notebook's
+Adam (amsgrad, lr 1e-3) step. tests/heavy_tail_dsm_authors_test.cpp replays
+the step through scorch's configs toy_two_modes_dsm.yaml / _gn.yaml.
+
 The fixture tests/fixtures/heavy_tail_dsm/two_modes_authors_code.json was
 made with --seeds 10 --out on the notebook of commit ba01c93, with Debian's
 python3-torch 1.13 on the CPU (about 11 s a run on one thread).
@@ -96,7 +107,8 @@ def notebook_cells(checkout):
     return ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"]
 
 
-def run(cells, train_beta, langevin_beta, seed):
+def notebook_up_to_training(cells, train_beta, seed):
+    """Seeds the generators and runs the notebook's cells up to its training loop."""
     np.random.seed(seed)
     torch.manual_seed(seed)
     names = {
@@ -109,6 +121,11 @@ def run(cells, train_beta, langevin_beta, seed):
     names["beta"] = train_beta
     names["sigmas"] = [1.0, 0.25]
     exec(cells[LOSS], names)
+    return names
+
+
+def run(cells, train_beta, langevin_beta, seed):
+    names = notebook_up_to_training(cells, train_beta, seed)
     exec(cells[TRAIN], names)
     sample = cells[SAMPLE]
     assert "beta=1.0" in sample, "the sampling cell no longer hard-codes its Langevin noise"
@@ -118,6 +135,42 @@ def run(cells, train_beta, langevin_beta, seed):
     share = 100.0 * names["close_to_1"][:, -1].sum() / names["n_points"]
     divergent = bool((~np.isfinite(final)).any() or (np.abs(final) > 100).any())
     return float(share), divergent, float(names["losses"][-1])
+
+
+def training_step(cells, train_beta, seed):
+    """The notebook's first training iteration, with everything it used."""
+    names = notebook_up_to_training(cells, train_beta, seed)
+    model, optimizer = names["model"], names["optimizer"]
+    before = {k.replace("model.", "network.", 1): v.detach().clone() for k, v in model.state_dict().items()}
+    # The body of the training cell's loop for its first batch, as it is written there.
+    x = next(iter(names["dataloader"]))[0]
+    used_sigmas = np.random.choice(names["sigmas"], (x.shape[0], 1))
+    noise, score = names["get_noise"](x, train_beta, sigmas=used_sigmas)
+    score_estimate = model(x + noise)
+    loss = names["weighted_mse_loss"](score_estimate, score, weight=torch.tensor(used_sigmas, device=x.device))
+    for q in model.parameters():
+        q.grad = None
+    loss.backward()
+    grads = {n.replace("model.", "network.", 1): q.grad.detach().clone() for n, q in model.named_parameters()}
+    optimizer.step()
+    after = {k.replace("model.", "network.", 1): v.detach().clone() for k, v in model.state_dict().items()}
+    return {"x": x, "sigma": torch.tensor(used_sigmas[:, 0]), "noise": noise, "loss": loss.detach(),
+            "before": before, "grads": grads, "after": after}
+
+
+def write_loss_fixture(cells, path):
+    import h5py
+    with h5py.File(path, "w", libver="latest") as f:
+        for train_beta in (2.0, 1.0):
+            step = training_step(cells, train_beta, seed=0)
+            g = f.create_group(f"beta_{train_beta:g}")
+            for key in ("x", "sigma", "noise", "loss"):
+                g.create_dataset(key, data=step[key].numpy())
+            for key in ("before", "grads", "after"):
+                sub = g.create_group(key)
+                for name, tensor in step[key].items():
+                    sub.create_dataset(name, data=tensor.numpy())
+            print(f"beta {train_beta:g}: loss {step['loss'].item():.6f}", file=sys.stderr)
 
 
 def bootstrap_interval(values, resamples=10000, seed=0):
@@ -133,11 +186,15 @@ def main():
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--cells", default=",".join(CELLS), help="comma-separated subset of " + ", ".join(CELLS))
     parser.add_argument("--out", help="also write the JSON here")
+    parser.add_argument("--loss-fixture", help="write the one-step training fixture here and stop")
     args = parser.parse_args()
     torch.set_num_threads(1)
     nn.Module.cuda = lambda self, *a, **k: self
     torch.Tensor.cuda = lambda self, *a, **k: self
     cells = notebook_cells(args.checkout)
+    if args.loss_fixture:
+        write_loss_fixture(cells, args.loss_fixture)
+        return
     results = {}
     for name in args.cells.split(","):
         train_beta, langevin_beta = CELLS[name]
