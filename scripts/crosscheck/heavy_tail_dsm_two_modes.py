@@ -49,9 +49,18 @@ weighted_mse_loss value, the gradients, and the weights after the notebook's
 Adam (amsgrad, lr 1e-3) step. tests/heavy_tail_dsm_authors_test.cpp replays
 the step through scorch's configs toy_two_modes_dsm.yaml / _gn.yaml.
 
+  python3 scripts/crosscheck/heavy_tail_dsm_two_modes.py --checkout PATH \
+      --sample-checkpoints CKPT.h5 ... [--langevin-beta 2]
+runs the notebook's Langevin loop and share on networks that scorch trained
+(the model/ weights of scorch checkpoints of toy_two_modes_*.yaml): it
+separates a difference in training from one in sampling.
+
 The fixture tests/fixtures/heavy_tail_dsm/two_modes_authors_code.json was
 made with --seeds 10 --out on the notebook of commit ba01c93, with Debian's
 python3-torch 1.13 on the CPU (about 11 s a run on one thread).
+htdsm_gaussian_diffusion_30_seeds.json beside it: --seeds 30 --cells
+htdsm_gaussian_diffusion (seeds 0-29; the first 10 are the fixture's).
+notebook_training_step.h5: --loss-fixture, as described above.
 """
 import argparse
 import json
@@ -173,6 +182,33 @@ def write_loss_fixture(cells, path):
             print(f"beta {train_beta:g}: loss {step['loss'].item():.6f}", file=sys.stderr)
 
 
+def sample_weights(cells, weights, langevin_beta, seed):
+    """The notebook's sampling and share cells on a network with the given weights."""
+    names = notebook_up_to_training(cells, 2.0, seed)
+    with torch.no_grad():
+        for name, parameter in names["model"].named_parameters():
+            parameter.copy_(torch.as_tensor(weights[name.replace("model.", "network.", 1)]))
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    sample = cells[SAMPLE]
+    exec(sample.replace("beta=1.0", f"beta={langevin_beta!r}"), names)
+    exec(cells[SHARE], names)
+    return float(100.0 * names["close_to_1"][:, -1].sum() / names["n_points"])
+
+
+def sample_checkpoints(cells, paths, langevin_beta):
+    """Shares of scorch-trained networks (model/ weights) under the notebook's own Langevin loop."""
+    import h5py
+    shares = []
+    for seed, path in enumerate(paths):
+        with h5py.File(path, "r") as f:
+            weights = {k: f["model"][k][()] for k in f["model"]}
+        shares.append(sample_weights(cells, weights, langevin_beta, seed))
+        print(f"{path}: {shares[-1]:.1f}%", file=sys.stderr)
+    return {"checkpoints": paths, "langevin_beta": langevin_beta, "shares": shares,
+            "mean": float(np.mean(shares)), "ci95": bootstrap_interval(shares)}
+
+
 def bootstrap_interval(values, resamples=10000, seed=0):
     values = np.asarray(values, dtype=np.float64)
     rng = np.random.default_rng(seed)
@@ -187,6 +223,9 @@ def main():
     parser.add_argument("--cells", default=",".join(CELLS), help="comma-separated subset of " + ", ".join(CELLS))
     parser.add_argument("--out", help="also write the JSON here")
     parser.add_argument("--loss-fixture", help="write the one-step training fixture here and stop")
+    parser.add_argument("--sample-checkpoints", nargs="+", help="scorch checkpoints of the notebook's MLP: sample "
+                        "their trained weights with the notebook's Langevin loop (seeds 0, 1, ...) and stop")
+    parser.add_argument("--langevin-beta", type=float, default=2.0, help="with --sample-checkpoints")
     args = parser.parse_args()
     torch.set_num_threads(1)
     nn.Module.cuda = lambda self, *a, **k: self
@@ -194,6 +233,9 @@ def main():
     cells = notebook_cells(args.checkout)
     if args.loss_fixture:
         write_loss_fixture(cells, args.loss_fixture)
+        return
+    if args.sample_checkpoints:
+        print(json.dumps(sample_checkpoints(cells, args.sample_checkpoints, args.langevin_beta), indent=1))
         return
     results = {}
     for name in args.cells.split(","):
