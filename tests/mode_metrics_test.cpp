@@ -73,10 +73,10 @@ TEST(PrecisionRecall, SameDistributionScoresHighDroppedModesLoseRecallOffDataLos
   EXPECT_GT(same.recall, 0.9);
   EXPECT_NEAR(same.f1, 2 * same.precision * same.recall / (same.precision + same.recall), 1e-12);
 
-  // Only the points of the left column (x = −1): every sample is realistic,
+  // Only the points of the left column (x = 0): every sample is realistic,
   // but two thirds of the data's mass is never produced.
   const at::Tensor fresh = grid_points(3, 0, 6000);
-  const at::Tensor left = fresh.index_select(0, (fresh.select(1, 0) < -0.5).nonzero().squeeze(1));
+  const at::Tensor left = fresh.index_select(0, (fresh.select(1, 0) < 0.5).nonzero().squeeze(1));
   const PrecisionRecall dropped = prd_precision_recall(reference, left, settings);
   EXPECT_GT(dropped.precision, 0.85);
   EXPECT_LT(dropped.recall, 0.6);
