@@ -43,7 +43,7 @@ TEST(ImageExperiments, ASmokeRunOfBothComparisonsWritesTheirResultTables) {
   EXPECT_NE(file_text(out + "/gn/runs/beta-1.5/config.yaml").find("beta: 1.5"), std::string::npos);
   EXPECT_NE(file_text(out + "/dlpm/runs/alpha-1.8/config.yaml").find("alpha: 1.8"), std::string::npos);
 
-  // Both β are sampled by the same Gaussian ALD; DLIM runs its own chain length.
+  // Both β are sampled by the same Gaussian ALD; DLIM keeps the DLPM authors' clamps.
   for (const char* method : {"gn/beta-1.5", "gn/beta-2"}) {
     const nlohmann::json report = report_of(out + "/" + method + "/report.json");
     const nlohmann::json& checkpoint = report["checkpoints"][0];
