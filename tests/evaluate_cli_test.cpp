@@ -133,10 +133,15 @@ TEST(EvaluateCli, AKilledEvaluationResumesWithTheSameResult) {
   EXPECT_EQ(changed.err.find("finished earlier"), std::string::npos) << changed.err;
 }
 
-// Sampling in shards of 8 that is slow enough (PC, 1000 steps) to be cut in the middle.
+// Sampling in 12 shards of 8 that is slow enough (PC, 1000 steps) to be cut in
+// the middle. A kill lands some time after its marker shard appears (the
+// polling, pgrep, mpirun ending the other rank), and a loaded CI machine once
+// let the ranks finish 6 shards within that time; 12 leave each rank at least
+// five shards (over half a second there) after the marker.
+constexpr int kShards = 12;
 const std::string kShardedSampling =
-    " --set metrics=fid,nll --set samples.count=48 --set samples.shard_size=8 --set samples.sampler=pc"
-    " --set sampler.pc.steps=1000 --set sampler.pc.corrector=none";
+    " --set metrics=fid,nll --set samples.count=" + std::to_string(8 * kShards) +
+    " --set samples.shard_size=8 --set samples.sampler=pc --set sampler.pc.steps=1000 --set sampler.pc.corrector=none";
 
 // "K of N shards reused from an earlier run", from the first sampling unit's log line.
 std::pair<int, int> reused_shards(const std::string& log) {
@@ -160,14 +165,14 @@ void kill_during_sampling(const std::string& launch, const std::string& report, 
       << "sampling finished before the kill; the test needs slower sampling";
 }
 
-// The rerun reused at least `kept` of the first checkpoint's 6 shards, but not
+// The rerun reused at least `kept` of the first checkpoint's shards, but not
 // all, and its report equals the uninterrupted one.
 void expect_resumed_from_shards(const CliRun& again, int kept, const std::string& straight, const std::string& resumed) {
   ASSERT_EQ(again.exit_code, 0) << again.err;
   const auto [reused, total] = reused_shards(again.err);
-  EXPECT_EQ(total, 6) << again.err;
+  EXPECT_EQ(total, kShards) << again.err;
   EXPECT_GE(reused, kept) << again.err;
-  EXPECT_LT(reused, 6) << again.err;
+  EXPECT_LT(reused, kShards) << again.err;
   expect_same_metrics(read_report(straight), read_report(resumed), 1e-12);
 }
 
