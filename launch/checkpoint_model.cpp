@@ -24,6 +24,14 @@ std::optional<trainer::CheckpointDirectory> checkpoint_directory(const std::stri
   return std::nullopt;
 }
 
+// The non-throwing form: a comma-separated list of 100 checkpoints is longer
+// than a file name may be, and the throwing one reported that as an internal
+// error before the list was ever split.
+bool is_directory_path(const std::string& path) {
+  std::error_code unreadable;
+  return std::filesystem::is_directory(path, unreadable);
+}
+
 }  // namespace
 
 CheckpointModel load_checkpoint_model(const std::string& path, const std::string& weights) {
@@ -39,7 +47,7 @@ CheckpointModel load_checkpoint_model(const std::string& path, const std::string
 }
 
 std::string resolve_checkpoint(const std::string& path) {
-  if (!std::filesystem::is_directory(path)) return path;
+  if (!is_directory_path(path)) return path;
   if (const auto directory = checkpoint_directory(path)) {
     if (auto latest = directory->latest()) return *latest;
   }
@@ -47,7 +55,7 @@ std::string resolve_checkpoint(const std::string& path) {
 }
 
 std::vector<std::string> list_checkpoints(const std::string& directory_or_list) {
-  if (std::filesystem::is_directory(directory_or_list)) {
+  if (is_directory_path(directory_or_list)) {
     const auto directory = checkpoint_directory(directory_or_list);
     if (!directory || directory->files().empty()) {
       throw UserError(directory_or_list + ": a directory without checkpoint_*.h5 files");

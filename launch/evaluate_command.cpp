@@ -124,8 +124,11 @@ void run_evaluate(const EvaluateOptions& options) {
   if (options.watch_timeout < 0) throw UserError("--watch-timeout must not be negative");
   // The checkpoints are checked before the job starts its ranks' work.
   const std::string checkpoints = config.string("checkpoints");
+  // A run directory that does not exist yet is fine: the watch waits for training to make it.
+  std::error_code unreadable;
   if (options.watch && (checkpoints.find(',') != std::string::npos ||
-                        (std::filesystem::exists(checkpoints) && !std::filesystem::is_directory(checkpoints)))) {
+                        (std::filesystem::exists(checkpoints, unreadable) &&
+                         !std::filesystem::is_directory(checkpoints, unreadable)))) {
     throw UserError("--watch follows a run directory; " + checkpoints + " is not one");
   }
   const std::vector<std::string> listed = options.watch ? std::vector<std::string>() : list_checkpoints(checkpoints);

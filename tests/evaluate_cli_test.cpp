@@ -273,6 +273,16 @@ TEST(EvaluateCli, BadInputGivesOneLineErrors) {
   expect_one_error_line(run_scorch("evaluate --config " + write_eval_config("bad5") + report + " --checkpoints " +
                                    temp_path("no_such_run")),
                         "no_such_run");
+
+  // A list longer than a path may be (100 checkpoints of a seed sweep) is
+  // still read as a list: the error names its first missing file, where the
+  // whole list once went to the file system as one name ("File name too long").
+  std::string many;
+  for (int k = 0; k < 120; ++k) many += (k ? "," : "") + temp_path("no_such_checkpoint_" + std::to_string(k)) + ".h5";
+  ASSERT_GT(many.size(), 4096u);
+  const CliRun listed = run_scorch("evaluate --config " + write_eval_config("bad8") + report + " --checkpoints " + many);
+  expect_one_error_line(listed, "no_such_checkpoint_0.h5");
+  EXPECT_EQ(listed.err.find("too long"), std::string::npos) << listed.err;
 }
 
 }  // namespace
