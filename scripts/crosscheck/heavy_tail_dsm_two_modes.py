@@ -34,7 +34,7 @@ values"); its share is still reported.
 Usage (Debian's python3-torch and python3-numpy; a checkout made with
 `git clone https://github.com/jacobdeasy/heavy-tail-dsm`):
   python3 scripts/crosscheck/heavy_tail_dsm_two_modes.py --checkout PATH \
-      [--seeds 10] [--out results.json]
+      [--seeds 10] [--first-seed 0] [--drop-last] [--cells A,B] [--out results.json]
 It prints one JSON object: per cell the shares, their mean and a bootstrap
 95% interval over the seeds (10000 resamples, as the paper's caption says).
 
@@ -60,6 +60,12 @@ made with --seeds 10 --out on the notebook of commit ba01c93, with Debian's
 python3-torch 1.13 on the CPU (about 11 s a run on one thread).
 htdsm_gaussian_diffusion_30_seeds.json beside it: --seeds 30 --cells
 htdsm_gaussian_diffusion (seeds 0-29; the first 10 are the fixture's).
+htdsm_gaussian_diffusion_seeds_30_99.json: --first-seed 30 --seeds 70 --cells
+htdsm_gaussian_diffusion (with the file before, 100 seeds).
+htdsm_gaussian_diffusion_drop_last_30_seeds.json: --seeds 30 --drop-last
+--cells htdsm_gaussian_diffusion: the loader drops each epoch's partial batch
+of 248 points, as scorch's does (the one edit of a notebook cell, made only
+with --drop-last).
 notebook_training_step.h5: --loss-fixture, as described above.
 """
 import argparse
@@ -116,25 +122,33 @@ def notebook_cells(checkout):
     return ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"]
 
 
-def notebook_up_to_training(cells, train_beta, seed):
-    """Seeds the generators and runs the notebook's cells up to its training loop."""
+def notebook_up_to_training(cells, train_beta, seed, drop_last=False):
+    """Seeds the generators and runs the notebook's cells up to its training loop.
+
+    drop_last: the loader drops each epoch's final partial batch (248 of the
+    11 000 points), as scorch's loader does, instead of training on it.
+    """
     np.random.seed(seed)
     torch.manual_seed(seed)
+    loader = cells[LOADER]
+    if drop_last:
+        assert "shuffle=True)" in loader, "the loader cell changed"
+        loader = loader.replace("shuffle=True)", "shuffle=True, drop_last=True)")
     names = {
         "np": np, "torch": torch, "nn": nn, "DataLoader": DataLoader, "TensorDataset": TensorDataset,
         "plt": _Anything(), "Line2D": _Anything(), "os": types.SimpleNamespace(path=types.SimpleNamespace(join=lambda *a: "")),
         "tqdm": _tqdm, "trange": _trange,
     }
-    for index in (DATA, LOADER, MODEL, NOISE):
-        exec(cells[index], names)
+    for code in (cells[DATA], loader, cells[MODEL], cells[NOISE]):
+        exec(code, names)
     names["beta"] = train_beta
     names["sigmas"] = [1.0, 0.25]
     exec(cells[LOSS], names)
     return names
 
 
-def run(cells, train_beta, langevin_beta, seed):
-    names = notebook_up_to_training(cells, train_beta, seed)
+def run(cells, train_beta, langevin_beta, seed, drop_last=False):
+    names = notebook_up_to_training(cells, train_beta, seed, drop_last)
     exec(cells[TRAIN], names)
     sample = cells[SAMPLE]
     assert "beta=1.0" in sample, "the sampling cell no longer hard-codes its Langevin noise"
@@ -219,7 +233,9 @@ def bootstrap_interval(values, resamples=10000, seed=0):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--checkout", required=True, help="a checkout of jacobdeasy/heavy-tail-dsm")
-    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--seeds", type=int, default=10, help="how many seeds")
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds run from this one up")
+    parser.add_argument("--drop-last", action="store_true", help="drop each epoch's partial batch, as scorch does")
     parser.add_argument("--cells", default=",".join(CELLS), help="comma-separated subset of " + ", ".join(CELLS))
     parser.add_argument("--out", help="also write the JSON here")
     parser.add_argument("--loss-fixture", help="write the one-step training fixture here and stop")
@@ -240,17 +256,18 @@ def main():
     results = {}
     for name in args.cells.split(","):
         train_beta, langevin_beta = CELLS[name]
-        runs = [run(cells, train_beta, langevin_beta, seed) for seed in range(args.seeds)]
+        seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+        runs = [run(cells, train_beta, langevin_beta, seed, args.drop_last) for seed in seeds]
         shares = [r[0] for r in runs]
         results[name] = {
-            "training_beta": train_beta, "langevin_beta": langevin_beta, "shares": shares,
+            "training_beta": train_beta, "langevin_beta": langevin_beta, "seeds": seeds, "shares": shares,
             "mean": float(np.mean(shares)), "ci95": bootstrap_interval(shares),
             "divergent_runs": sum(r[1] for r in runs), "final_losses": [r[2] for r in runs],
         }
         print(f"{name}: mean {results[name]['mean']:.2f}% CI {results[name]['ci95']}, "
               f"divergent {results[name]['divergent_runs']}/{args.seeds}", file=sys.stderr)
     text = json.dumps({"experiment": "heavy-tail-dsm example_2d.ipynb, Table 1", "seeds": args.seeds,
-                       "cells": results}, indent=1)
+                       "drop_last": args.drop_last, "cells": results}, indent=1)
     print(text)
     if args.out:
         with open(args.out, "w") as f:
