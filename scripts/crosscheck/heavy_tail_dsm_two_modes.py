@@ -62,6 +62,8 @@ htdsm_gaussian_diffusion_30_seeds.json beside it: --seeds 30 --cells
 htdsm_gaussian_diffusion (seeds 0-29; the first 10 are the fixture's).
 htdsm_gaussian_diffusion_seeds_30_99.json: --first-seed 30 --seeds 70 --cells
 htdsm_gaussian_diffusion (with the file before, 100 seeds).
+htdsm_laplace_diffusion_seeds_10_99.json: --first-seed 10 --seeds 90 --cells
+htdsm_laplace_diffusion (with the first fixture's seeds 0-9, 100 seeds).
 htdsm_gaussian_diffusion_drop_last_30_seeds.json: --seeds 30 --drop-last
 --cells htdsm_gaussian_diffusion: the loader drops each epoch's partial batch
 of 248 points, as scorch's does (the one edit of a notebook cell, made only
