@@ -256,9 +256,9 @@ def main():
         print(json.dumps(sample_checkpoints(cells, args.sample_checkpoints, args.langevin_beta), indent=1))
         return
     results = {}
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     for name in args.cells.split(","):
         train_beta, langevin_beta = CELLS[name]
-        seeds = list(range(args.first_seed, args.first_seed + args.seeds))
         runs = [run(cells, train_beta, langevin_beta, seed, args.drop_last) for seed in seeds]
         shares = [r[0] for r in runs]
         results[name] = {
