@@ -109,7 +109,7 @@ json EvaluationPipeline::evaluate(const std::string& checkpoint_path, const std:
                                   std::size_t total) {
   TrainedModel loaded = load_(checkpoint_path);
   const std::string fingerprint = shard_fingerprint(loaded);
-  loaded.bundle.model->to(communicator_.device());
+  models::place_model(*loaded.bundle.model, communicator_.device(), compute_settings_from(config_));
   // A watched run's total is not known yet (0).
   const std::string counter = total > 0 ? fmt::format("{}/{}", position, total) : std::to_string(position);
   log::info("checkpoint {}: {} (step {})", counter, checkpoint_path, loaded.step);

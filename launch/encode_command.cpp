@@ -69,7 +69,7 @@ void run_encoding(EncodeOptions options) {
       evaluation::ode_sampler_settings_from(sampling, *sde, model.trained_eps);
 
   const auto communicator = make_job_communicator(distributed_settings_from(loaded.config));
-  loaded.bundle.model->to(communicator->device());
+  models::place_model(*loaded.bundle.model, communicator->device(), compute_settings_from(sampling));
   const at::TensorOptions compute = at::TensorOptions().dtype(at::kFloat).device(communicator->device());
   models::ScoreModel* network = loaded.bundle.model.get();
   const models::ScoreFunction score = [network](const at::Tensor& y, const at::Tensor& t) {

@@ -73,7 +73,7 @@ void run_sampling(SampleOptions options) {
   const std::int64_t count = *options.count;
   if (count < 1) throw UserError(fmt::format("-n: the number of samples must be positive (got {})", count));
   const auto communicator = make_job_communicator(distributed_settings_from(config));
-  loaded.bundle.model->to(communicator->device());
+  models::place_model(*loaded.bundle.model, communicator->device(), compute_settings_from(sampling));
 
   const evaluation::SamplingModel sampling_model = loaded.sampling();
   const data::PixelRange range = sampling_model.range;

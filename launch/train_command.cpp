@@ -116,7 +116,7 @@ void run_training(const TrainOptions& options) {
   at::manual_seed(derive_seed({settings.seed, RandomPurpose::parameter_init, 0}, 0));
   const models::ModelBundle bundle = models::make_model_bundle(config);
   const auto& model = bundle.model;
-  model->to(communicator->device());
+  models::place_model(*model, communicator->device(), compute_settings_from(config));
   if (model->parameter_count() == 0) {
     // An exact model (analytic_gmm) has nothing to learn; its step-0 checkpoint
     // lets sample, encode and evaluate check samplers against the exact score.

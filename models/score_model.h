@@ -9,6 +9,7 @@
 // A network model (ScoreNetwork) is a plain network F(x, label) and the
 // Preconditioning that turns c into its label and F's output into the score:
 // the network code never sees the diffusion process.
+#include "common/compute_settings.h"
 #include "models/preconditioning.h"
 #include "models/score_function.h"
 
@@ -36,8 +37,41 @@ class ScoreModel : public torch::nn::Module {
   // The model as a ScoreFunction; the model must outlive it.
   ScoreFunction as_function();
 
+  // The arithmetic of a network's forward pass: bf16 autocasts its
+  // convolutions and matrix products, while the preconditioning, the score and
+  // everything downstream stay in the input's precision. Exact (analytic)
+  // models ignore it.
+  void set_precision(Precision precision) { precision_ = precision; }
+  Precision precision() const { return precision_; }
+  // Stores the 4-D weights channels-last and feeds images to the network
+  // channels-last (compute.channels_last); call before an optimiser or EMA
+  // copies the weights, so that their copies share the layout.
+  void set_channels_last(bool channels_last);
+  bool channels_last() const { return channels_last_; }
+
  private:
   Conditioning conditioning_;
+  Precision precision_ = Precision::fp32;
+  bool channels_last_ = false;
+};
+
+// Moves the model to `device` and applies the compute.* settings there: the
+// process-wide TF32 and cuDNN switches, and the weights' layout.
+void place_model(ScoreModel& model, c10::Device device, const ComputeSettings& settings);
+
+// Sets a model's precision for as long as it lives, then restores the one before.
+class PrecisionScope {
+ public:
+  PrecisionScope(ScoreModel& model, Precision precision) : model_(model), before_(model.precision()) {
+    model.set_precision(precision);
+  }
+  ~PrecisionScope() { model_.set_precision(before_); }
+  PrecisionScope(const PrecisionScope&) = delete;
+  PrecisionScope& operator=(const PrecisionScope&) = delete;
+
+ private:
+  ScoreModel& model_;
+  Precision before_;
 };
 
 class ScoreNetwork : public ScoreModel {

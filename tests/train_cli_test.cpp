@@ -129,10 +129,12 @@ TEST(TrainCli, DlpmOnAToyTrainsTheSameOnOneAndTwoRanks) {
                                  12, 6);
 }
 
-TEST(TrainCli, ResumeAfterSigtermIsBitwiseIdentical) {
+// SIGTERM part-way, then --resume auto: the final checkpoint equals an
+// uninterrupted run's bit for bit. `settings` follows --config (e.g. " --set k=v").
+void expect_bitwise_resume_after_sigterm(const std::string& name, const std::string& settings) {
   const std::int64_t steps = 300;
-  const std::string config = write_config("resume", steps, "", "[256, 256]");
-  const std::string straight = fresh_workdir("resume_straight"), interrupted = fresh_workdir("resume_interrupted");
+  const std::string config = write_config(name, steps, "", "[256, 256]") + settings;
+  const std::string straight = fresh_workdir(name + "_straight"), interrupted = fresh_workdir(name + "_interrupted");
   ASSERT_EQ(run_scorch("train --config " + config + " --workdir " + straight, "OMP_NUM_THREADS=1").exit_code, 0);
 
   Background first(std::string("env OMP_NUM_THREADS=1 ") + SCORCH_BINARY + " train --config " + config + " --workdir " +
@@ -156,6 +158,49 @@ TEST(TrainCli, ResumeAfterSigtermIsBitwiseIdentical) {
   EXPECT_EQ(a.state.ema_updates, b.state.ema_updates);
   EXPECT_EQ(a.state.cursor, b.state.cursor);
   EXPECT_EQ(last_logged_step(interrupted), steps);
+}
+
+TEST(TrainCli, ResumeAfterSigtermIsBitwiseIdentical) { expect_bitwise_resume_after_sigterm("resume", ""); }
+
+// CPU bf16 autocast runs the MLP's matrix products in bf16; resume stays bitwise.
+TEST(TrainCli, Bf16ResumeAfterSigtermIsBitwiseIdentical) {
+  expect_bitwise_resume_after_sigterm("resume_bf16", " --set train.precision=bf16");
+}
+
+// The mean logged loss of steps first..last.
+double mean_loss(const std::string& workdir, std::int64_t first, std::int64_t last) {
+  std::ifstream in(workdir + "/metrics.jsonl");
+  std::string line;
+  double sum = 0.0;
+  std::int64_t count = 0;
+  while (std::getline(in, line)) {
+    const auto record = nlohmann::json::parse(line, nullptr, false);
+    const std::int64_t step = record.value("step", std::int64_t{0});
+    if (step < first || step > last) continue;
+    sum += record.at("loss").get<double>();
+    ++count;
+  }
+  EXPECT_EQ(count, last - first + 1);
+  return sum / static_cast<double>(count);
+}
+
+// The same run (same data order, times and noise) in fp32 and with bf16
+// autocast: the training loss over the last 100 of 400 steps agrees within 2%,
+// yet differs, so bf16 was used.
+TEST(TrainCli, Bf16TrainingReachesTheFp32LossWithinTwoPercent) {
+  const std::string config = write_config("bf16_loss", 400, "checkpoint: {every: 400}\n", "[256, 256]");
+  const std::string fp32 = fresh_workdir("loss_fp32"), bf16 = fresh_workdir("loss_bf16");
+  const CliRun full = run_scorch("train --config " + config + " --workdir " + fp32, "OMP_NUM_THREADS=1");
+  ASSERT_EQ(full.exit_code, 0) << full.err;
+  const CliRun low =
+      run_scorch("train --config " + config + " --set train.precision=bf16 --workdir " + bf16, "OMP_NUM_THREADS=1");
+  ASSERT_EQ(low.exit_code, 0) << low.err;
+  const double reference = mean_loss(fp32, 301, 400), ours = mean_loss(bf16, 301, 400);
+  EXPECT_LT(std::abs(ours - reference) / reference, 0.02) << "fp32 " << reference << ", bf16 " << ours;
+  EXPECT_NE(mean_loss(fp32, 1, 10), mean_loss(bf16, 1, 10)) << "bf16 changed nothing";
+  const trainer::Checkpoint a = final_checkpoint(fp32), b = final_checkpoint(bf16);
+  EXPECT_EQ(b.model.begin()->second.scalar_type(), at::kFloat) << "the master weights must stay fp32";
+  EXPECT_GT(relative_difference(a.model, b.model), 0.0);
 }
 
 // A requeued job whose newest checkpoint is truncated warns, resumes from the

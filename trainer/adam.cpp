@@ -22,17 +22,29 @@ void Adam::step(double lr) {
   const double bias_correction2_sqrt = std::sqrt(1.0 - std::pow(settings_.beta2, static_cast<double>(steps_)));
   const double step_size = lr / bias_correction1;
   torch::NoGradGuard no_grad;
+  std::vector<at::Tensor> parameters, grads, exp_avg, exp_avg_sq, max_exp_avg_sq;
   for (Slot& slot : slots_) {
-    const at::Tensor grad = slot.parameter.grad();
-    if (!grad.defined()) continue;
-    if (settings_.weight_decay != 0.0) slot.parameter.mul_(1.0 - lr * settings_.weight_decay);
-    slot.exp_avg.mul_(settings_.beta1).add_(grad, 1.0 - settings_.beta1);
-    slot.exp_avg_sq.mul_(settings_.beta2).addcmul_(grad, grad, 1.0 - settings_.beta2);
-    at::Tensor second_moment = slot.exp_avg_sq;
-    if (settings_.amsgrad) second_moment = at::maximum_out(slot.max_exp_avg_sq, slot.max_exp_avg_sq, slot.exp_avg_sq);
-    const at::Tensor denominator = (second_moment.sqrt() / bias_correction2_sqrt).add_(settings_.eps);
-    slot.parameter.addcdiv_(slot.exp_avg, denominator, -step_size);
+    if (!slot.parameter.grad().defined()) continue;
+    parameters.push_back(slot.parameter);
+    grads.push_back(slot.parameter.grad());
+    exp_avg.push_back(slot.exp_avg);
+    exp_avg_sq.push_back(slot.exp_avg_sq);
+    if (settings_.amsgrad) max_exp_avg_sq.push_back(slot.max_exp_avg_sq);
   }
+  if (parameters.empty()) return;
+  // Multi-tensor (_foreach) updates: a few kernels for all parameters on a GPU
+  // instead of several per parameter. Each is the same elementwise operation
+  // as torch.optim.Adam's per-tensor form, so the values are too.
+  if (settings_.weight_decay != 0.0) at::_foreach_mul_(parameters, 1.0 - lr * settings_.weight_decay);
+  at::_foreach_mul_(exp_avg, settings_.beta1);
+  at::_foreach_add_(exp_avg, grads, 1.0 - settings_.beta1);
+  at::_foreach_mul_(exp_avg_sq, settings_.beta2);
+  at::_foreach_addcmul_(exp_avg_sq, grads, grads, 1.0 - settings_.beta2);
+  if (settings_.amsgrad) at::_foreach_maximum_(max_exp_avg_sq, exp_avg_sq);
+  std::vector<at::Tensor> denominator = at::_foreach_sqrt(settings_.amsgrad ? max_exp_avg_sq : exp_avg_sq);
+  at::_foreach_div_(denominator, bias_correction2_sqrt);
+  at::_foreach_add_(denominator, settings_.eps);
+  at::_foreach_addcdiv_(parameters, exp_avg, denominator, -step_size);
 }
 
 Adam::State Adam::state() const {

@@ -26,11 +26,16 @@ double Ema::next_decay(std::int64_t global_batch) const {
 void Ema::update(const torch::nn::Module& model, std::int64_t global_batch) {
   const double decay = next_decay(global_batch);
   torch::NoGradGuard no_grad;
+  std::vector<at::Tensor> shadows, parameters;
   for (const auto& item : model.named_parameters()) {
-    at::Tensor& shadow = shadow_.at(item.key());
-    // shadow ← shadow − (1 − decay)(shadow − param), the reference's form.
-    shadow.sub_((shadow - item.value()) * (1.0 - decay));
+    shadows.push_back(shadow_.at(item.key()));
+    parameters.push_back(item.value());
   }
+  // shadow ← shadow − (1 − decay)(shadow − param), the reference's form, as
+  // multi-tensor operations (a few GPU kernels for all parameters).
+  std::vector<at::Tensor> differences = at::_foreach_sub(shadows, parameters);
+  at::_foreach_mul_(differences, 1.0 - decay);
+  at::_foreach_sub_(shadows, differences);
   ++updates_;
 }
 

@@ -1,5 +1,6 @@
 #include "trainer/training_config.h"
 
+#include "common/compute_settings.h"
 #include "common/config.h"
 #include "common/distributed_keys.h"
 #include "common/user_error.h"
@@ -24,6 +25,10 @@ void declare_training_config(ConfigSchema& schema) {
               0.0});
   schema.add({"train.max_bad_steps", T::integer, config_default_integer(d.max_bad_steps),
               "abort after this many consecutive steps with a non-finite loss or gradient", {}, 1.0});
+  schema.add({"train.precision", T::choice, to_string(d.precision),
+              "the network's arithmetic: fp32, or bf16 autocast of its convolutions and matrix products in the "
+              "forward and backward passes (weights, loss, Adam and EMA stay fp32)",
+              table_names(precision_table())});
   schema.add({"optim.lr", T::number, config_default(d.lr), "Adam learning rate", {}, 0.0});
   schema.add({"optim.beta1", T::number, config_default(d.adam.beta1), "Adam beta1", {}, 0.0, false, 1.0});
   schema.add({"optim.beta2", T::number, config_default(d.adam.beta2), "Adam beta2", {}, 0.0, false, 1.0});
@@ -46,6 +51,7 @@ void declare_training_config(ConfigSchema& schema) {
               "PNG grid of this many EMA samples beside each checkpoint, in previews/ (0: off)", {}, 0.0});
   schema.add({"distributed.bucket_mb", T::number, config_default(static_cast<double>(d.bucket_bytes) / (1 << 20)), "gradient all-reduce bucket size in MiB", {}, 0.0, true});
   declare_distributed_keys(schema);
+  declare_compute_keys(schema);
   // A resumed run may train longer, log, checkpoint and place itself differently;
   // train.batch_size and train.micro_batches stay: they fix the global batch.
   schema.allow_change_on_resume({"train.steps", "train.log_every", "train.time_limit_min", "train.max_bad_steps",
@@ -60,6 +66,7 @@ TrainingSettings training_settings_from(const Config& config) {
   s.micro_batches = config.integer("train.micro_batches");
   s.log_every = config.integer("train.log_every");
   s.max_bad_steps = config.integer("train.max_bad_steps");
+  s.precision = precision_named(config.string("train.precision"), "train.precision");
   s.time_limit_seconds = config.number("train.time_limit_min") * 60.0;
   s.lr = config.number("optim.lr");
   s.adam = {config.number("optim.beta1"), config.number("optim.beta2"), config.number("optim.eps"),

@@ -1,6 +1,7 @@
 #pragma once
 // Config keys owned by the training loop (train.*, optim.*, ema.*,
 // checkpoint.*, distributed.*) and the settings struct they resolve to.
+#include "common/compute_settings.h"
 #include "common/config_fwd.h"
 #include "common/distributed_keys.h"
 #include "trainer/adam.h"
@@ -18,6 +19,9 @@ struct TrainingSettings {
   std::int64_t micro_batches = 1;
   std::int64_t log_every = 50;
   std::int64_t max_bad_steps = 10;
+  // bf16: autocast of the network's forward and backward; the weights, the
+  // loss, its weighting and reduction, Adam and the EMA stay in fp32.
+  Precision precision = Precision::fp32;
   double time_limit_seconds = 0.0;  // 0: none
   double lr = 2e-4;
   std::int64_t warmup = 5000;

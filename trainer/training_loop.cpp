@@ -42,12 +42,20 @@ void truncate_metrics_after(const std::string& path, std::int64_t step) {
   write_text_file_atomically(path, kept.str());
 }
 
-double global_gradient_norm(const std::vector<at::Tensor>& parameters) {
-  double squared = 0.0;
+// The global L2 norm of the gradients as a float64 tensor on their device,
+// from per-tensor norms (one multi-tensor kernel on a GPU, as
+// torch.nn.utils.clip_grad_norm_): no host synchronisation here.
+at::Tensor global_gradient_norm(const std::vector<at::Tensor>& gradients, const at::TensorOptions& options) {
+  if (gradients.empty()) return at::zeros({}, options.dtype(at::kDouble));
+  return at::stack(at::_foreach_norm(gradients)).to(at::kDouble).square().sum().sqrt();
+}
+
+std::vector<at::Tensor> defined_gradients(const std::vector<at::Tensor>& parameters) {
+  std::vector<at::Tensor> gradients;
   for (const at::Tensor& p : parameters) {
-    if (p.grad().defined()) squared += p.grad().to(at::kDouble).square().sum().item<double>();
+    if (p.grad().defined()) gradients.push_back(p.grad());
   }
-  return std::sqrt(squared);
+  return gradients;
 }
 
 }  // namespace
@@ -128,10 +136,13 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
   auto interval_start = Clock::now();
   const auto run_start = Clock::now();
   model.train();
+  model.set_precision(s.precision);
+  const at::TensorOptions on_device = at::TensorOptions().device(comm.device());
   while (step < s.steps) {
     const double lr = learning_rate(s, step);
     model.zero_grad();
-    double local_loss_sum = 0.0;
+    // Summed on the device; read once per step with the stop flag and the gradient norm.
+    at::Tensor local_loss_sum = at::zeros({}, on_device.dtype(at::kDouble));
     for (std::int64_t m = 0; m < s.micro_batches; ++m) {
       // Dropout draws from the global generator: key it by (seed, step, rank, micro-batch).
       at::manual_seed(derive_seed({s.seed, RandomPurpose::dropout, static_cast<std::uint64_t>(step)},
@@ -145,20 +156,24 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
       // Only the last micro-batch synchronises; its backward starts the bucket sums.
       if (m + 1 == s.micro_batches) gradients.overlap_next_backward();
       (losses.sum() / static_cast<double>(s.global_batch)).backward();
-      local_loss_sum += losses.detach().to(at::kDouble).sum().item<double>();
+      local_loss_sum += losses.detach().to(at::kDouble).sum();
     }
     const auto sync_start = Clock::now();
     gradients.sum_gradients();
     const bool out_of_time = s.time_limit_seconds > 0.0 &&
                              std::chrono::duration<double>(Clock::now() - run_start).count() >= s.time_limit_seconds;
     const bool stop_here = (run.stop_requested != nullptr && run.stop_requested->load()) || out_of_time;
-    at::Tensor shared = at::tensor({local_loss_sum, stop_here ? 1.0 : 0.0}, at::kDouble).to(comm.device());
+    at::Tensor shared = at::stack({local_loss_sum, at::full({}, stop_here ? 1.0 : 0.0, on_device.dtype(at::kDouble))});
     comm.all_reduce_sum(shared);
-    shared = shared.cpu();
+    const std::vector<at::Tensor> trainable_gradients = defined_gradients(trainable);
+    // The step's one host synchronisation: whether to update (a non-finite loss
+    // or norm skips it) and whether to stop must be known here, the same on
+    // every rank. The norm is of the summed gradients, so it is the same everywhere.
+    const at::Tensor read = at::cat({shared, global_gradient_norm(trainable_gradients, on_device).reshape({1})}).cpu();
     interval_sync_seconds += std::chrono::duration<double>(Clock::now() - sync_start).count();
-    const double loss = shared[0].item<double>() / static_cast<double>(s.global_batch);
-    const bool stop = shared[1].item<double>() > 0.0;
-    const double grad_norm = global_gradient_norm(trainable);
+    const double loss = read[0].item<double>() / static_cast<double>(s.global_batch);
+    const bool stop = read[1].item<double>() > 0.0;
+    const double grad_norm = read[2].item<double>();
 
     if (std::isfinite(loss) && std::isfinite(grad_norm)) {
       bad_in_a_row = 0;
@@ -166,9 +181,7 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
         const double coefficient = s.grad_clip / (grad_norm + 1e-6);
         if (coefficient < 1.0) {
           torch::NoGradGuard no_grad;
-          for (const at::Tensor& p : trainable) {
-            if (p.grad().defined()) p.grad().mul_(coefficient);
-          }
+          at::_foreach_mul_(trainable_gradients, coefficient);
         }
       }
       adam.step(lr);

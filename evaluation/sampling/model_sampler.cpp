@@ -23,12 +23,16 @@ namespace {
 
 using Settings = std::vector<std::pair<std::string, std::string>>;
 
-// The model as a score function that counts its calls; conditioning moves to x's device.
+// The model as a score function that counts its calls, at the sampling
+// precision; conditioning moves to x's device. The precision is set per call,
+// so that the same model evaluated elsewhere (likelihoods) keeps its own.
 struct CountedScore {
   models::ScoreModel* model;
+  Precision precision = Precision::fp32;
   std::shared_ptr<std::int64_t> calls = std::make_shared<std::int64_t>(0);
   at::Tensor operator()(const at::Tensor& x, const at::Tensor& conditioning) const {
     ++*calls;
+    const models::PrecisionScope scope(*model, precision);
     return model->score(x, conditioning.to(x.device()));
   }
 };
@@ -75,7 +79,7 @@ at::Tensor sde_start(const models::Sde& sde, const std::vector<std::int64_t>& sh
 // It holds the SDE and the network, not the SamplingModel view.
 template <typename Draw>
 BatchSampler counted_sde_sampler(const SamplingModel& model, const SamplerRun& run, Draw draw) {
-  const CountedScore score{&model.model};
+  const CountedScore score{&model.model, model.precision};
   const std::shared_ptr<const models::Sde> sde = model.process.shared_sde();
   const std::vector<std::int64_t> shape = model.model.input_shape();
   return [=](const std::vector<std::int64_t>& indices) {
@@ -133,7 +137,7 @@ PreparedSampler ode_batch_sampler(const Config& sampling, const SamplingModel& m
   } else {
     used.emplace_back("steps", text(settings.ode.steps));
   }
-  const CountedScore score{&model.model};
+  const CountedScore score{&model.model, model.precision};
   const std::vector<std::int64_t> shape = model.model.input_shape();
   BatchSampler draw = [=](const std::vector<std::int64_t>& indices) {
     // The NFE is the solver's own count per image: adaptive steps differ per image.
@@ -203,7 +207,7 @@ PreparedSampler ddim_batch_sampler(const Config& sampling, const SamplingModel& 
 
 PreparedSampler ald_batch_sampler(const Config& sampling, const SamplingModel& model, const SamplerRun& run) {
   const std::vector<std::int64_t> shape = model.model.input_shape();
-  const CountedScore score{&model.model};
+  const CountedScore score{&model.model, model.precision};
   AldSettings settings = ald_settings_from(sampling, model.process.noise_level_values());
   // Tweedie's step needs Gaussian noise; N(0, c² I) standard noise scales it by c².
   const std::shared_ptr<const models::NoiseFamily>& family = model.process.noise_family();
@@ -248,7 +252,7 @@ namespace {
 PreparedSampler levy_batch_sampler(LevyReverse reverse, const Config& sampling, const SamplingModel& model,
                                    const SamplerRun& run) {
   const std::vector<std::int64_t> shape = model.model.input_shape();
-  const CountedScore score{&model.model};
+  const CountedScore score{&model.model, model.precision};
   const LevySamplerSettings settings = levy_settings_from(sampling, reverse, *model.process.alpha_stable_chain());
   const std::uint64_t seed = run.seed;
   const at::TensorOptions options = run.options;
@@ -278,7 +282,15 @@ PreparedSampler dlim_batch_sampler(const Config& sampling, const SamplingModel& 
 PreparedSampler make_batch_sampler(SamplerKind kind, const Config& sampling, const SamplingModel& model,
                                    const SamplerRun& run) {
   require_suitable(kind, model, run);
-  return sampler_entry(kind).make(sampling, model, run);
+  SamplingModel at_precision = model;
+  at_precision.precision = precision_named(sampling.string("sampler.precision"), "sampler.precision");
+  PreparedSampler prepared = sampler_entry(kind).make(sampling, at_precision, run);
+  // Named only when it is not the default, so that the settings (and the report units keyed by them) of
+  // fp32 runs stay what they were.
+  if (at_precision.precision != Precision::fp32) {
+    prepared.settings.emplace_back("precision", to_string(at_precision.precision));
+  }
+  return prepared;
 }
 
 }  // namespace scorch::evaluation

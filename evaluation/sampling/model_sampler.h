@@ -2,6 +2,8 @@
 // Turns a trained model and the sampler.* settings into a BatchSampler: the
 // glue between checkpoints and the samplers, shared by `scorch sample` and
 // the evaluation stage. It refuses samplers that do not suit the model.
+#include "common/compute_settings.h"
+#include "common/compute_settings.h"
 #include "data/pixel_range.h"
 #include "evaluation/sampling/levy_sampler.h"
 #include "evaluation/sampling/sample_generation.h"
@@ -32,6 +34,8 @@ struct SamplingModel {
   const models::DiffusionProcess& process;
   data::PixelRange range;
   double trained_eps = 0.0;
+  // The network's arithmetic while sampling (sampler.precision); make_batch_sampler sets it.
+  Precision precision = Precision::fp32;
 };
 
 // The samplers of the sampler table: `sampling` holds the sampler.* keys. Each

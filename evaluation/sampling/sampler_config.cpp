@@ -1,5 +1,6 @@
 #include "evaluation/sampling/sampler_config.h"
 
+#include "common/compute_settings.h"
 #include "common/config.h"
 #include "common/user_error.h"
 #include "models/sde.h"
@@ -22,6 +23,12 @@ void declare_sampler_config(ConfigSchema& schema) {
   const DdimSettings ddim;
   schema.add({"sampler.batch_size", T::integer, "64",
               "images per batch; batches are fixed index ranges, so results do not depend on the world size", {}, 1.0});
+  // Every command that samples (sample, encode, evaluate) reads its compute.* keys beside the sampler's.
+  declare_compute_keys(schema);
+  schema.add({"sampler.precision", T::choice, to_string(Precision::fp32),
+              "the network's arithmetic while sampling: fp32, or bf16 autocast of its convolutions and matrix "
+              "products (the sampler's own steps stay in fp32/fp64); likelihoods and the DSM bound always use fp32",
+              table_names(precision_table())});
   schema.add({"sampler.eps", T::number, "0",
               "pc, ode, edm_*, dpmpp_2m, ddim: the diffusion time sampling stops at; 0: score_sde's for the SDE "
               "(1e-5 for VE, 1e-3 for VP and subVP), never below the model's objective.eps",
