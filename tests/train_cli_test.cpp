@@ -115,6 +115,26 @@ TEST(TrainCli, OneRankAndTwoRanksGiveTheSameModelAndEma) {
   expect_one_and_two_ranks_agree("equivalence", "train --config " + write_config("equivalence", 20), 20, 10);
 }
 
+// The counter-based device noise is keyed by global index too, so the world size still changes nothing.
+TEST(TrainCli, DeviceNoiseTrainsTheSameOnOneAndTwoRanks) {
+  const std::string config = write_config("device_noise", 20);
+  expect_one_and_two_ranks_agree("device_noise", "train --config " + config + " --set noise.device=device", 20, 10);
+  const std::string host = fresh_workdir("device_noise_host");
+  ASSERT_EQ(run_scorch("train --config " + config + " --workdir " + host, "OMP_NUM_THREADS=1").exit_code, 0);
+  EXPECT_GT(relative_difference(final_checkpoint(host).model, final_checkpoint(temp_path("device_noise_one")).model),
+            1e-4)
+      << "noise.device: device drew the host's noise";
+}
+
+TEST(TrainCli, DeviceNoiseRefusesNonGaussianFamiliesInOneLine) {
+  expect_one_line_error(run_scorch("train --config " + config_path("toy_two_modes_gn") +
+                                   " --set noise.device=device --workdir " + fresh_workdir("device_noise_gn")),
+                        "noise.device: device draws Gaussian noise only");
+  expect_one_line_error(run_scorch("train --config " + config_path("dlpm_grid") + " --set noise.device=device --workdir " +
+                                   fresh_workdir("device_noise_dlpm")),
+                        "noise.device: device is not available");
+}
+
 TEST(TrainCli, DlpmOnAToyTrainsTheSameOnOneAndTwoRanks) {
   // The DLPM objective with per-coordinate A and a median of 3 draws, on
   // built-in toy data sharded over the ranks. A larger Adam eps keeps

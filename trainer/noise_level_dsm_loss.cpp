@@ -1,5 +1,6 @@
 #include "trainer/noise_level_dsm_loss.h"
 
+#include "common/counter_noise.h"
 #include "common/random_stream.h"
 #include "common/user_error.h"
 #include "models/noise_family.h"
@@ -9,10 +10,15 @@
 namespace scorch::trainer {
 
 NoiseLevelDsmLoss::NoiseLevelDsmLoss(at::Tensor levels, std::shared_ptr<const models::NoiseFamily> family,
-                                     double weight_power)
-    : levels_(levels.to(at::kDouble)), family_(std::move(family)), weight_power_(weight_power) {
+                                     double weight_power, NoiseDevice noise_device)
+    : levels_(levels.to(at::kDouble)), noise_device_(noise_device), family_(std::move(family)),
+      weight_power_(weight_power) {
   if (!family_->has_density()) {
     throw UserError("noise family '" + family_->name() + "' has no DSM target; multi-level DSM needs a density");
+  }
+  if (noise_device_ == NoiseDevice::device && !family_->gaussian_std()) {
+    throw UserError("noise.device: device draws Gaussian noise only; noise family '" + family_->name() +
+                    "' needs noise.device: host");
   }
 }
 
@@ -26,6 +32,11 @@ NoiseLevelDsmLoss::Draw NoiseLevelDsmLoss::draw(std::uint64_t seed, std::uint64_
   });
   const RandomKey noise_key{seed, RandomPurpose::training_noise, step};
   const auto example_shape = x0.sizes().slice(1);
+  if (noise_device_ == NoiseDevice::device) {
+    // The family's noise is exactly N(0, c² I) (checked at construction).
+    const double c = *family_->gaussian_std();
+    return {index.to(x0.device()), c * counter_normal(noise_key, global_indices, example_shape, x0.options())};
+  }
   const at::Tensor noise = draw_per_example(noise_key, global_indices, [&](at::Generator& generator) {
     return family_->sample(example_shape, generator, x0.options().device(at::kCPU));
   });

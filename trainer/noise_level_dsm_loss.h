@@ -20,8 +20,9 @@ class NoiseLevelDsmLoss final : public Objective {
  public:
   static constexpr double kNcsnWeightPower = 2.0;
   // levels: float64 [L]; the family must have a density; λ(σ) = σ^weight_power.
+  // noise_device: device needs a Gaussian family (UserError otherwise).
   NoiseLevelDsmLoss(at::Tensor levels, std::shared_ptr<const models::NoiseFamily> family,
-                    double weight_power = kNcsnWeightPower);
+                    double weight_power = kNcsnWeightPower, NoiseDevice noise_device = NoiseDevice::host);
 
   struct Draw {
     at::Tensor level_index;  // int64 [B]
@@ -38,6 +39,7 @@ class NoiseLevelDsmLoss final : public Objective {
 
  private:
   at::Tensor levels_;
+  NoiseDevice noise_device_ = NoiseDevice::host;
   std::shared_ptr<const models::NoiseFamily> family_;
   double weight_power_;
 };

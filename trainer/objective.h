@@ -2,6 +2,7 @@
 // A training objective turns a clean batch into per-example losses. All of its
 // randomness (times, levels, noise) comes from (seed, purpose, step, global
 // example index), so the loss of an example does not depend on the batch it is in.
+#include "common/name_table.h"
 #include "models/score_function.h"
 
 #include <ATen/core/Tensor.h>
@@ -10,6 +11,16 @@
 #include <vector>
 
 namespace scorch::trainer {
+
+// Where the Gaussian training noise is drawn (noise.device): `host`, from one
+// CPU generator per example, then copied to the device (every run before
+// noise.device existed); `device`, by the counter-based generator of
+// common/counter_noise.h where the batch lives. Other noise families draw on the host.
+enum class NoiseDevice { host, device };
+inline const std::vector<Named<NoiseDevice>>& noise_device_table() {
+  static const std::vector<Named<NoiseDevice>> table = {{NoiseDevice::host, "host"}, {NoiseDevice::device, "device"}};
+  return table;
+}
 
 class Objective {
  public:

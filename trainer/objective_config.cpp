@@ -1,10 +1,12 @@
 #include "trainer/objective_config.h"
 
 #include "common/config.h"
+#include "common/user_error.h"
 #include "models/diffusion_process.h"
 #include "models/noise_family.h"
 #include "models/sde.h"
 #include "trainer/dlpm_loss.h"
+#include "trainer/objective.h"
 #include "trainer/noise_level_dsm_loss.h"
 #include "trainer/sde_dsm_loss.h"
 
@@ -32,8 +34,17 @@ void declare_objective_config(ConfigSchema& schema) {
               "ncsn: the loss weight λ(σ) = σ^p (2: NCSN's σ²; 1: the heavy-tailed DSM notebook's σ-weighted MSE)"});
   schema.add({"objective.median_of_means", T::integer, config_default_integer(dlpm.draws),
               "dlpm: noise draws M per example; M > 1 keeps the median of the M losses (DLPM_M)", {}, 1.0});
+  schema.add({"noise.device", T::choice, "host",
+              "where the Gaussian training noise is drawn: host (a CPU generator per example, then copied; the "
+              "streams of every earlier run) or device (a counter-based Philox generator on the batch's device, "
+              "another stream of the same law; GPUs want it)",
+              table_names(noise_device_table())});
   schema.add({"objective.clamp_a", T::number, config_default(dlpm.clamp_a), "dlpm: clamp of the subordinator A (0 = off, as in the DLPM code)", {}, 0.0});
   schema.add({"objective.clamp_eps", T::number, config_default(dlpm.clamp_eps), "dlpm: elementwise clamp of the noise ε_t (0 = off)", {}, 0.0});
+}
+
+NoiseDevice noise_device_from(const Config& config) {
+  return row_named(noise_device_table(), config.string("noise.device"), "noise.device").value;
 }
 
 SdeDsmSettings make_sde_dsm_settings(const Config& config, const models::Sde& sde) {
@@ -45,6 +56,7 @@ SdeDsmSettings make_sde_dsm_settings(const Config& config, const models::Sde& sd
   const std::string& reduction = config.string("objective.reduction");
   const bool sum = reduction == "sum" || (reduction == "auto" && sde.variance_exploding());
   settings.reduction = sum ? Reduction::sum : Reduction::mean;
+  settings.noise_device = noise_device_from(config);
   return settings;
 }
 
@@ -58,10 +70,16 @@ DlpmSettings make_dlpm_settings(const Config& config, const models::AlphaStableC
 }
 
 std::unique_ptr<Objective> make_objective(const Config& config, const models::DiffusionProcess& process) {
-  if (const auto& chain = process.alpha_stable_chain()) return std::make_unique<DlpmLoss>(make_dlpm_settings(config, *chain));
+  const NoiseDevice noise_device = noise_device_from(config);
+  if (const auto& chain = process.alpha_stable_chain()) {
+    if (noise_device != NoiseDevice::host) {
+      throw UserError("noise.device: device is not available for objective.kind dlpm (α-stable noise); use host");
+    }
+    return std::make_unique<DlpmLoss>(make_dlpm_settings(config, *chain));
+  }
   if (process.has_noise_levels()) {
     return std::make_unique<NoiseLevelDsmLoss>(process.noise_levels(), process.noise_family(),
-                                               config.number("objective.sigma_weight_power"));
+                                               config.number("objective.sigma_weight_power"), noise_device);
   }
   return std::make_unique<SdeDsmLoss>(*process.sde(), make_sde_dsm_settings(config, *process.sde()));
 }

@@ -28,6 +28,7 @@ struct SdeDsmSettings {
   bool keep_importance_constant = false;
   Reduction reduction = Reduction::mean;
   double eps = 1e-5;
+  NoiseDevice noise_device = NoiseDevice::host;
 };
 
 class SdeDsmLoss final : public Objective {
