@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <array>
 #include <cmath>
 
 namespace scorch {
@@ -29,26 +30,29 @@ HighLow multiply_high_low(const at::Tensor& a, std::int64_t multiplier) {
           low_sum.bitwise_and(kLow32)};
 }
 
-}  // namespace
-
-at::Tensor philox4x32(const at::Tensor& counters, const at::Tensor& keys) {
-  at::Tensor c0 = counters.select(1, 0), c1 = counters.select(1, 1), c2 = counters.select(1, 2),
-             c3 = counters.select(1, 3);
-  at::Tensor k0 = keys.select(1, 0), k1 = keys.select(1, 1);
+// Philox-4x32-10 on broadcasting word tensors: the counters may be [rows,
+// pairs] while each row's key is [rows, 1], so the key schedule costs nothing
+// per element.
+std::array<at::Tensor, 4> philox_rounds(std::array<at::Tensor, 4> c, at::Tensor k0, at::Tensor k1) {
   for (int round = 0; round < 10; ++round) {
     if (round > 0) {
       k0 = (k0 + kWeyl0).bitwise_and(kLow32);
       k1 = (k1 + kWeyl1).bitwise_and(kLow32);
     }
-    const HighLow first = multiply_high_low(c0, kMultiplier0), second = multiply_high_low(c2, kMultiplier1);
-    const at::Tensor next0 = second.high.bitwise_xor(c1).bitwise_xor(k0);
-    const at::Tensor next2 = first.high.bitwise_xor(c3).bitwise_xor(k1);
-    c0 = next0;
-    c1 = second.low;
-    c2 = next2;
-    c3 = first.low;
+    const HighLow first = multiply_high_low(c[0], kMultiplier0), second = multiply_high_low(c[2], kMultiplier1);
+    c = {second.high.bitwise_xor(c[1]).bitwise_xor(k0), second.low, first.high.bitwise_xor(c[3]).bitwise_xor(k1),
+         first.low};
   }
-  return at::stack({c0, c1, c2, c3}, 1);
+  return c;
+}
+
+}  // namespace
+
+at::Tensor philox4x32(const at::Tensor& counters, const at::Tensor& keys) {
+  const auto out = philox_rounds({counters.select(1, 0), counters.select(1, 1), counters.select(1, 2),
+                                  counters.select(1, 3)},
+                                 keys.select(1, 0), keys.select(1, 1));
+  return at::stack({out[0], out[1], out[2], out[3]}, 1);
 }
 
 at::Tensor counter_normal(const RandomKey& key, const std::vector<std::int64_t>& global_indices,
@@ -67,21 +71,20 @@ at::Tensor counter_normal(const RandomKey& key, const std::vector<std::int64_t>&
   const at::TensorOptions integers = options.dtype(at::kLong);
   // The keys are the only host data: 16 bytes per example.
   const at::Tensor example_keys = at::tensor(words, at::kLong).view({rows, 2}).to(options.device());
-  const at::Tensor counter = at::arange(pairs, integers);
-  const at::Tensor counters =
-      at::stack({counter, at::zeros_like(counter), at::zeros_like(counter), at::zeros_like(counter)}, 1)
-          .repeat({rows, 1});
-  const at::Tensor keys = example_keys.repeat_interleave(pairs, 0);
-  const at::Tensor out = philox4x32(counters, keys);
+  // Counter j = (j, 0, 0, 0) for every row: [rows, pairs] words against [rows, 1] keys.
+  const at::Tensor counter = at::arange(pairs, integers).unsqueeze(0).expand({rows, pairs});
+  const at::Tensor zero = at::zeros({1, 1}, integers);
+  const auto out = philox_rounds({counter, zero, zero, zero}, example_keys.narrow(1, 0, 1), example_keys.narrow(1, 1, 1));
   // 53-bit uniforms in [0, 1): 27 high bits of one word, 26 of the next.
   auto uniform = [&](int first) {
-    const at::Tensor bits = out.select(1, first).bitwise_right_shift(5).bitwise_left_shift(26) +
-                            out.select(1, first + 1).bitwise_right_shift(6);
+    const at::Tensor bits = out[first].bitwise_right_shift(5).bitwise_left_shift(26) +
+                            out[first + 1].bitwise_right_shift(6);
     return bits.to(at::kDouble) * std::ldexp(1.0, -53);
   };
   const at::Tensor radius = at::sqrt(-2.0 * at::log1p(-uniform(0)));
   const at::Tensor angle = (2.0 * M_PI) * uniform(2);
-  const at::Tensor normals = at::stack({radius * at::cos(angle), radius * at::sin(angle)}, 1).view({rows, 2 * pairs});
+  // [rows, pairs, 2]: the cosine deviate of pair j is element 2j, its sine 2j + 1.
+  const at::Tensor normals = at::stack({radius * at::cos(angle), radius * at::sin(angle)}, 2).view({rows, 2 * pairs});
   std::vector<std::int64_t> shape{rows};
   shape.insert(shape.end(), example_shape.begin(), example_shape.end());
   return normals.narrow(1, 0, numel).reshape(shape).to(options.dtype());

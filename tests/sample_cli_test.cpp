@@ -139,6 +139,28 @@ TEST(SampleCli, FastSamplersWriteTheSameSamplesOnOneAndTwoRanks) {
   }
 }
 
+// sampler.precision: bf16 runs the MLP's matrix products in bf16: the samples
+// move by about bf16's rounding, no more; the settings name the precision; and
+// the world size still changes nothing.
+TEST(SampleCli, Bf16SamplingIsNamedCloseToFp32AndIndependentOfTheWorldSize) {
+  const std::string checkpoint = vp_checkpoint();
+  const std::string args = "sample --checkpoint " + checkpoint +
+                           " --sampler edm_heun -n 6 --float --set sampler.batch_size=4 --set sampler.edm.steps=8 --out ";
+  const std::string fp32 = temp_path("heun_fp32.h5"), one = temp_path("heun_bf16_one.h5"),
+                    two = temp_path("heun_bf16_two.h5");
+  ASSERT_EQ(run_scorch(args + fp32, "OMP_NUM_THREADS=1").exit_code, 0);
+  const CliRun single = run_scorch(args + one + " --set sampler.precision=bf16", "OMP_NUM_THREADS=1");
+  ASSERT_EQ(single.exit_code, 0) << single.err;
+  ASSERT_EQ(run_scorch(args + two + " --set sampler.precision=bf16", mpirun(2)).exit_code, 0);
+  const at::Tensor exact = data::read_tensor(fp32, "/samples"), low = data::read_tensor(one, "/samples");
+  EXPECT_TRUE(at::equal(low, data::read_tensor(two, "/samples")));
+  const double relative = ((low - exact).norm() / exact.norm()).item<double>();
+  EXPECT_GT(relative, 1e-5) << "bf16 was not used";
+  EXPECT_LT(relative, 5e-2);
+  EXPECT_EQ(nlohmann::json::parse(single.out)["settings"]["precision"], "bf16") << single.out;
+  EXPECT_FALSE(nlohmann::json::parse(data::read_root_text_attribute(fp32, "sampler_settings")).contains("precision"));
+}
+
 // The exact mixture score from the CLI: a step-0 checkpoint, then data →
 // latents → data through the probability-flow ODE.
 TEST(SampleCli, EncodeThenSampleFromTheLatentsReturnsTheData) {

@@ -1,6 +1,7 @@
 #include "trainer/adam.h"
 
 #include "common/user_error.h"
+#include "trainer/tensor_groups.h"
 
 #include <ATen/ATen.h>
 #include <torch/torch.h>
@@ -35,16 +36,24 @@ void Adam::step(double lr) {
   // Multi-tensor (_foreach) updates: a few kernels for all parameters on a GPU
   // instead of several per parameter. Each is the same elementwise operation
   // as torch.optim.Adam's per-tensor form, so the values are too.
-  if (settings_.weight_decay != 0.0) at::_foreach_mul_(parameters, 1.0 - lr * settings_.weight_decay);
-  at::_foreach_mul_(exp_avg, settings_.beta1);
-  at::_foreach_add_(exp_avg, grads, 1.0 - settings_.beta1);
-  at::_foreach_mul_(exp_avg_sq, settings_.beta2);
-  at::_foreach_addcmul_(exp_avg_sq, grads, grads, 1.0 - settings_.beta2);
-  if (settings_.amsgrad) at::_foreach_maximum_(max_exp_avg_sq, exp_avg_sq);
-  std::vector<at::Tensor> denominator = at::_foreach_sqrt(settings_.amsgrad ? max_exp_avg_sq : exp_avg_sq);
-  at::_foreach_div_(denominator, bias_correction2_sqrt);
-  at::_foreach_add_(denominator, settings_.eps);
-  at::_foreach_addcdiv_(parameters, exp_avg, denominator, -step_size);
+  auto update = [&](at::TensorList p, at::TensorList g, at::TensorList m, at::TensorList v, at::TensorList v_max) {
+    if (settings_.weight_decay != 0.0) at::_foreach_mul_(p, 1.0 - lr * settings_.weight_decay);
+    at::_foreach_mul_(m, settings_.beta1);
+    at::_foreach_add_(m, g, 1.0 - settings_.beta1);
+    at::_foreach_mul_(v, settings_.beta2);
+    at::_foreach_addcmul_(v, g, g, 1.0 - settings_.beta2);
+    if (settings_.amsgrad) at::_foreach_maximum_(v_max, v);
+    std::vector<at::Tensor> denominator = at::_foreach_sqrt(settings_.amsgrad ? v_max : v);
+    at::_foreach_div_(denominator, bias_correction2_sqrt);
+    at::_foreach_add_(denominator, settings_.eps);
+    at::_foreach_addcdiv_(p, m, denominator, -step_size);
+  };
+  for_each_group(parameters, [&](std::size_t first, std::size_t count) {
+    auto part = [&](const std::vector<at::Tensor>& list) {
+      return list.empty() ? at::TensorList() : at::TensorList(list).slice(first, count);
+    };
+    update(part(parameters), part(grads), part(exp_avg), part(exp_avg_sq), part(max_exp_avg_sq));
+  });
 }
 
 Adam::State Adam::state() const {

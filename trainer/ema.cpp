@@ -2,6 +2,7 @@
 
 #include "common/user_error.h"
 #include "models/module_state.h"
+#include "trainer/tensor_groups.h"
 
 #include <torch/torch.h>
 
@@ -33,9 +34,12 @@ void Ema::update(const torch::nn::Module& model, std::int64_t global_batch) {
   }
   // shadow ← shadow − (1 − decay)(shadow − param), the reference's form, as
   // multi-tensor operations (a few GPU kernels for all parameters).
-  std::vector<at::Tensor> differences = at::_foreach_sub(shadows, parameters);
-  at::_foreach_mul_(differences, 1.0 - decay);
-  at::_foreach_sub_(shadows, differences);
+  for_each_group(shadows, [&](std::size_t first, std::size_t count) {
+    const at::TensorList shadow_part = at::TensorList(shadows).slice(first, count);
+    std::vector<at::Tensor> differences = at::_foreach_sub(shadow_part, at::TensorList(parameters).slice(first, count));
+    at::_foreach_mul_(differences, 1.0 - decay);
+    at::_foreach_sub_(shadow_part, differences);
+  });
   ++updates_;
 }
 

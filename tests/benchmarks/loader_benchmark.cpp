@@ -1,15 +1,24 @@
 // Loader throughput: images/s for the in-memory and streaming modes, and what
 // an epoch through the loader costs relative to one raw H5Dread of the whole
 // /images dataset, on Fashion-MNIST and on a synthetic 50000 x 3 x 32 x 32 file.
+// Then what a step's Gaussian training noise for a batch of 128 such images
+// costs: one CPU generator per example (noise.device: host) against the
+// counter-based generator run on the CPU (noise.device: device computes the
+// same arithmetic on the GPU). The loader and the noise must keep up with the
+// GPU's step rate.
 // Usage: scorch_loader_benchmark [WORKDIR]   (OMP_NUM_THREADS applies)
+#include "common/counter_noise.h"
 #include "common/log.h"
+#include "common/random_stream.h"
 #include "data/converters.h"
 #include "data/dataset_file.h"
 #include "data/sharded_loader.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <vector>
@@ -56,6 +65,33 @@ void benchmark(const std::string& name, const std::string& path) {
   }
 }
 
+// Median seconds of `draw` over 7 runs after one warm-up.
+template <typename Draw>
+double median_seconds(const Draw& draw) {
+  std::vector<double> times;
+  for (int run = 0; run < 8; ++run) {
+    const auto start = Clock::now();
+    draw();
+    if (run > 0) times.push_back(seconds_since(start));
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+void noise_benchmark(std::int64_t batch, std::vector<std::int64_t> shape) {
+  const std::vector<std::int64_t> indices = index_range(1000, batch);
+  const RandomKey key{0, RandomPurpose::training_noise, 1};
+  const double host = median_seconds([&] {
+    draw_per_example(key, indices, [&](at::Generator& generator) {
+      return at::randn(shape, generator, at::TensorOptions().dtype(at::kFloat));
+    });
+  });
+  const double counter = median_seconds([&] { counter_normal(key, indices, shape, at::kFloat); });
+  fmt::print("training noise for a batch of {} [{}]: host generators {:.2f} ms ({:.1f} µs per example), counter "
+             "generator on the CPU {:.2f} ms; ratio host / counter = {:.2f}\n",
+             batch, fmt::join(shape, ", "), host * 1e3, host * 1e6 / batch, counter * 1e3, host / counter);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -77,5 +113,6 @@ int main(int argc, char** argv) {
     writer.finish();
   }
   benchmark("synthetic 32x32x3", synthetic.string());
+  noise_benchmark(128, {3, 32, 32});
   return 0;
 }
