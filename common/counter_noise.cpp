@@ -1,5 +1,7 @@
 #include "common/counter_noise.h"
 
+#include "common/device_copy.h"
+
 #include <ATen/ATen.h>
 
 #include <array>
@@ -70,7 +72,7 @@ at::Tensor counter_normal(const RandomKey& key, const std::vector<std::int64_t>&
   }
   const at::TensorOptions integers = options.dtype(at::kLong);
   // The keys are the only host data: 16 bytes per example.
-  const at::Tensor example_keys = at::tensor(words, at::kLong).view({rows, 2}).to(options.device());
+  const at::Tensor example_keys = to_device(at::tensor(words, at::kLong).view({rows, 2}), options.device());
   // Counter j = (j, 0, 0, 0) for every row: [rows, pairs] words against [rows, 1] keys.
   const at::Tensor counter = at::arange(pairs, integers).unsqueeze(0).expand({rows, pairs});
   const at::Tensor zero = at::zeros({1, 1}, integers);

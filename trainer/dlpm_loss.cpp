@@ -1,5 +1,6 @@
 #include "trainer/dlpm_loss.h"
 
+#include "common/device_copy.h"
 #include "common/random_stream.h"
 #include "common/user_error.h"
 
@@ -34,14 +35,14 @@ DlpmLoss::Draw DlpmLoss::draw(std::uint64_t seed, std::uint64_t step, const std:
   });
   if (settings_.clamp_eps > 0.0) noise = noise.clamp(-settings_.clamp_eps, settings_.clamp_eps);
   noise = noise.transpose(0, 1).contiguous();  // [B, M, ...] -> [M, B, ...]
-  return {t.to(x0.device()), noise.to(x0.options())};
+  return {to_device(t, x0.device()), to_device(noise, x0.device()).to(x0.scalar_type())};
 }
 
 at::Tensor DlpmLoss::per_example_loss(const models::ScoreFunction& predict_noise, const at::Tensor& x0,
                                       const Draw& draw) const {
   const std::int64_t batch = x0.size(0), draws = settings_.draws;
-  const at::Tensor gamma = schedule_.cumulative_gammas().to(x0.device()).index({draw.t});
-  const at::Tensor sigma = schedule_.cumulative_sigmas().to(x0.device()).index({draw.t});
+  const at::Tensor gamma = to_device(schedule_.cumulative_gammas(), x0.device()).index({draw.t});
+  const at::Tensor sigma = to_device(schedule_.cumulative_sigmas(), x0.device()).index({draw.t});
   const at::Tensor tau = draw.t.to(at::kDouble) / static_cast<double>(settings_.chain.steps);
   // All M draws go through the network as one batch of M·B examples.
   const at::Tensor noise = draw.noise.flatten(0, 1);

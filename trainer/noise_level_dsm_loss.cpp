@@ -1,6 +1,7 @@
 #include "trainer/noise_level_dsm_loss.h"
 
 #include "common/counter_noise.h"
+#include "common/device_copy.h"
 #include "common/random_stream.h"
 #include "common/user_error.h"
 #include "models/noise_family.h"
@@ -35,17 +36,17 @@ NoiseLevelDsmLoss::Draw NoiseLevelDsmLoss::draw(std::uint64_t seed, std::uint64_
   if (noise_device_ == NoiseDevice::device) {
     // The family's noise is exactly N(0, c² I) (checked at construction).
     const double c = *family_->gaussian_std();
-    return {index.to(x0.device()), c * counter_normal(noise_key, global_indices, example_shape, x0.options())};
+    return {to_device(index, x0.device()), c * counter_normal(noise_key, global_indices, example_shape, x0.options())};
   }
   const at::Tensor noise = draw_per_example(noise_key, global_indices, [&](at::Generator& generator) {
     return family_->sample(example_shape, generator, x0.options().device(at::kCPU));
   });
-  return {index.to(x0.device()), noise.to(x0.device())};
+  return {to_device(index, x0.device()), to_device(noise, x0.device())};
 }
 
 at::Tensor NoiseLevelDsmLoss::per_example_loss(const models::ScoreFunction& score, const at::Tensor& x0,
                                                const Draw& draw) const {
-  const at::Tensor sigma = levels_.to(x0.device()).index({draw.level_index});
+  const at::Tensor sigma = to_device(levels_, x0.device()).index({draw.level_index});
   const at::Tensor level = models::per_example_factor(sigma, x0);
   const at::Tensor displacement = level * draw.noise;
   const at::Tensor target = family_->kernel_score(displacement, level);

@@ -1,6 +1,7 @@
 #include "trainer/sde_dsm_loss.h"
 
 #include "common/counter_noise.h"
+#include "common/device_copy.h"
 #include "common/user_error.h"
 #include "models/gaussian_noise.h"
 #include "models/sde.h"
@@ -25,14 +26,14 @@ SdeDsmLoss::Draw SdeDsmLoss::draw(std::uint64_t seed, std::uint64_t step,
   const models::GaussianNoise gaussian;
   const RandomKey noise_key{seed, RandomPurpose::training_noise, step};
   const auto example_shape = x0.sizes().slice(1);
-  const at::Tensor t = time_sampler_->sample(seed, step, global_indices).to(x0.device());
+  const at::Tensor t = to_device(time_sampler_->sample(seed, step, global_indices), x0.device());
   if (settings_.noise_device == NoiseDevice::device) {
     return {t, counter_normal(noise_key, global_indices, example_shape, x0.options())};
   }
   at::Tensor z = draw_per_example(noise_key, global_indices, [&](at::Generator& generator) {
     return gaussian.sample(example_shape, generator, x0.options().device(at::kCPU));
   });
-  return {t, z.to(x0.device())};
+  return {t, to_device(z, x0.device())};
 }
 
 at::Tensor SdeDsmLoss::loss_weight(const at::Tensor& t) const {

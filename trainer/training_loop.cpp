@@ -1,6 +1,7 @@
 #include "trainer/training_loop.h"
 
 #include "common/communicator.h"
+#include "common/device_copy.h"
 #include "common/durable_file.h"
 #include "common/log.h"
 #include "common/progress.h"
@@ -151,7 +152,7 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
       const at::Tensor positions = batch.positions.contiguous();
       const std::vector<std::int64_t> indices(positions.data_ptr<std::int64_t>(),
                                               positions.data_ptr<std::int64_t>() + positions.numel());
-      const at::Tensor losses = run.objective.per_example_loss(score, batch.images.to(comm.device()), s.seed,
+      const at::Tensor losses = run.objective.per_example_loss(score, to_device(batch.images, comm.device()), s.seed,
                                                                static_cast<std::uint64_t>(step), indices);
       // Only the last micro-batch synchronises; its backward starts the bucket sums.
       if (m + 1 == s.micro_batches) gradients.overlap_next_backward();

@@ -87,7 +87,7 @@ at::Tensor annealed_langevin(const models::ScoreFunction& score, const at::Tenso
                              : settings.epsilon;
     const double noise_factor = std::sqrt(2.0 * alpha) * (settings.noise_scale == AldNoiseScale::level ? sigma : 1.0);
     for (std::int64_t k = 0; k < settings.steps_per_level; ++k) {
-      x = x + alpha * score(x, level) + noise_factor * noise.next().to(x.options());
+      x = x + alpha * score(x, level) + noise_factor * noise.next_on(x.options());
     }
   }
   if (settings.denoise) {

@@ -1,0 +1,16 @@
+#pragma once
+// Host data (a batch, its times, levels or noise, a key table) onto the
+// compute device without stalling it. CUDA makes a copy from pageable host
+// memory wait for everything already queued on the stream, so each training
+// step's inputs would wait for the previous step's optimizer kernels: a host
+// sync in all but name. From pinned memory the copy is queued like a kernel
+// (PyTorch's pin_memory + non_blocking); the caching host allocator keeps the
+// pinned block until the copy has run. CPU targets get a plain .to().
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+
+namespace scorch {
+
+at::Tensor to_device(const at::Tensor& host, const c10::Device& device);
+
+}  // namespace scorch
