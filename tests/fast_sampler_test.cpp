@@ -150,21 +150,33 @@ at::Tensor json_matrix(const nlohmann::json& rows) {
   return at::stack(out);
 }
 
+// A fixture of scripts/crosscheck/reference_samplers.py, by path below tests/fixtures/.
+nlohmann::json sampler_fixture(const std::string& name) {
+  std::ifstream in(std::string(SCORCH_SOURCE_DIR) + "/tests/fixtures/" + name);
+  if (!in) throw std::runtime_error("missing fixture " + name);
+  return nlohmann::json::parse(in);
+}
+
+// The fixture's mixture: isotropic components of one variance.
+AnalyticGmmModel fixture_mixture(const nlohmann::json& fixture, std::shared_ptr<const models::Sde> sde) {
+  const at::Tensor means = json_matrix(fixture["means"]);
+  const auto components = means.size(0), dimension = means.size(1);
+  const at::Tensor covariances = fixture["variance"].get<double>() *
+                                 at::eye(dimension, at::kDouble).unsqueeze(0).repeat({components, 1, 1});
+  return AnalyticGmmModel(
+      GaussianMixture{at::tensor(fixture["weights"].get<std::vector<double>>(), at::kDouble), means, covariances},
+      std::move(sde));
+}
+
 // EDM's own edm_sampler (NVlabs/edm generate.py), run by
-// scripts/crosscheck/edm_sampler.py with the exact denoiser of the two-mode
+// scripts/crosscheck/reference_samplers.py with the exact denoiser of the two-mode
 // toy under VE (σ_max = 20) from the same latents: edm_heun returns its
 // samples, and EDM's own code has the same distance from the exact PF-ODE
 // endpoint as ours, 1.8e-2 at 35 calls and 8.5e-4 only at 143.
 TEST(EdmSampler, HeunIsEdmsOwnSamplerOnTheExactMixture) {
-  std::ifstream in(std::string(SCORCH_SOURCE_DIR) + "/tests/fixtures/edm/edm_heun_two_modes.json");
-  ASSERT_TRUE(in) << "missing fixture";
-  const nlohmann::json fixture = nlohmann::json::parse(in);
+  const nlohmann::json fixture = sampler_fixture("edm/edm_heun_two_modes.json");
   const auto sde = std::make_shared<models::VeSde>(fixture["sigma_min"].get<double>(), fixture["sigma_max"].get<double>());
-  const double variance = fixture["variance"].get<double>();
-  const at::Tensor means = json_matrix(fixture["means"]);
-  AnalyticGmmModel model(GaussianMixture{at::tensor(fixture["weights"].get<std::vector<double>>(), at::kDouble), means,
-                                         variance * at::eye(2, at::kDouble).unsqueeze(0).repeat({2, 1, 1})},
-                         sde);
+  AnalyticGmmModel model = fixture_mixture(fixture, sde);
   const at::Tensor x_T = json_matrix(fixture["x_T"]), exact = json_matrix(fixture["exact"]);
   std::vector<double> errors;
   for (const auto& run : fixture["runs"]) {
@@ -184,22 +196,16 @@ TEST(EdmSampler, HeunIsEdmsOwnSamplerOnTheExactMixture) {
 }
 
 // The DPM-Solver authors' own DPM-Solver++(2M) (LuChengTHU/dpm-solver,
-// dpm_solver_pytorch.py), run by scripts/crosscheck/dpm_solver.py with the
+// dpm_solver_pytorch.py), run by scripts/crosscheck/reference_samplers.py with the
 // exact data prediction of the two-mode toy under VP, logSNR-uniform steps
 // from 1 to 1e-3 and the final denoising: dpmpp_2m returns its samples. On
 // these 64 latents the authors' solver is 1.2e-2 from the exact endpoint at
 // 35 calls on average (median 2.7e-3: one latent near the boundary between
 // the modes, where the flow splits, is 0.45 away).
 TEST(DpmSolver, IsTheAuthorsOwnSolverOnTheExactMixture) {
-  std::ifstream in(std::string(SCORCH_SOURCE_DIR) + "/tests/fixtures/dpm_solver/dpmpp_2m_two_modes_vp.json");
-  ASSERT_TRUE(in) << "missing fixture";
-  const nlohmann::json fixture = nlohmann::json::parse(in);
+  const nlohmann::json fixture = sampler_fixture("dpm_solver/dpmpp_2m_two_modes_vp.json");
   const auto sde = std::make_shared<models::VpSde>(fixture["beta_min"].get<double>(), fixture["beta_max"].get<double>());
-  const double variance = fixture["variance"].get<double>();
-  AnalyticGmmModel model(GaussianMixture{at::tensor(fixture["weights"].get<std::vector<double>>(), at::kDouble),
-                                         json_matrix(fixture["means"]),
-                                         variance * at::eye(2, at::kDouble).unsqueeze(0).repeat({2, 1, 1})},
-                         sde);
+  AnalyticGmmModel model = fixture_mixture(fixture, sde);
   const at::Tensor x_T = json_matrix(fixture["x_T"]), exact = json_matrix(fixture["exact"]);
   for (const auto& run : fixture["runs"]) {
     DpmSolverSettings settings;
