@@ -6,14 +6,18 @@
 #include <ATen/Context.h>
 #include <ATen/autocast_mode.h>
 #include <torch/library.h>
+#include <torch/version.h>
 
 namespace scorch {
 namespace {
 
+#if TORCH_VERSION_MAJOR < 2
 // CUDA autocast runs normalisations in fp32; LibTorch 1.13's CPU autocast
 // has no rule for them, and its CPU kernels refuse a bf16 input with fp32
 // weights. These kernels give CPU autocast the CUDA rule, so that the same
 // network runs in bf16 on both (tests and CPU runs exercise the GPU's policy).
+// LibTorch 2 has mixed-type CPU normalisation kernels and rules of its own,
+// which a second registration would only override with a warning.
 at::Tensor float_input(const at::Tensor& input) {
   return input.scalar_type() == at::kBFloat16 ? input.to(at::kFloat) : input;
 }
@@ -35,6 +39,8 @@ TORCH_LIBRARY_IMPL(aten, AutocastCPU, m) {
   m.impl("layer_norm", TORCH_FN(layer_norm_in_fp32));
 }
 
+#endif
+
 }  // namespace
 
 const std::vector<Named<Precision>>& precision_table() {
@@ -48,34 +54,50 @@ Precision precision_named(const std::string& name, const std::string& key) {
 
 const char* to_string(Precision precision) { return row_of(precision_table(), precision).name; }
 
+namespace {
+
+// Autocast's state per device type. LibTorch 2.4 made it one device-typed
+// API and deprecated the per-device functions of 1.13, which are all this
+// project's CPU LibTorch has.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+bool autocast_enabled(c10::DeviceType type) { return at::autocast::is_autocast_enabled(type); }
+void set_autocast_enabled(c10::DeviceType type, bool enabled) { at::autocast::set_autocast_enabled(type, enabled); }
+c10::ScalarType autocast_dtype(c10::DeviceType type) { return at::autocast::get_autocast_dtype(type); }
+void set_autocast_dtype(c10::DeviceType type, c10::ScalarType dtype) { at::autocast::set_autocast_dtype(type, dtype); }
+#else
+bool autocast_enabled(c10::DeviceType type) {
+  return type == c10::DeviceType::CUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+}
+void set_autocast_enabled(c10::DeviceType type, bool enabled) {
+  type == c10::DeviceType::CUDA ? at::autocast::set_enabled(enabled) : at::autocast::set_cpu_enabled(enabled);
+}
+c10::ScalarType autocast_dtype(c10::DeviceType type) {
+  return type == c10::DeviceType::CUDA ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+}
+void set_autocast_dtype(c10::DeviceType type, c10::ScalarType dtype) {
+  type == c10::DeviceType::CUDA ? at::autocast::set_autocast_gpu_dtype(dtype) : at::autocast::set_autocast_cpu_dtype(dtype);
+}
+#endif
+
+}  // namespace
+
 AutocastScope::AutocastScope(c10::Device device, Precision precision) {
   if (precision == Precision::fp32) return;
   active_ = true;
-  cuda_ = device.is_cuda();
-  if (cuda_) {
-    was_enabled_ = at::autocast::is_enabled();
-    previous_dtype_ = at::autocast::get_autocast_gpu_dtype();
-    at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-    at::autocast::set_enabled(true);
-  } else {
-    was_enabled_ = at::autocast::is_cpu_enabled();
-    previous_dtype_ = at::autocast::get_autocast_cpu_dtype();
-    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-    at::autocast::set_cpu_enabled(true);
-  }
+  // Only CUDA and the CPU are compute devices here.
+  type_ = device.is_cuda() ? c10::DeviceType::CUDA : c10::DeviceType::CPU;
+  was_enabled_ = autocast_enabled(type_);
+  previous_dtype_ = autocast_dtype(type_);
+  set_autocast_dtype(type_, at::kBFloat16);
+  set_autocast_enabled(type_, true);
   at::autocast::increment_nesting();
 }
 
 AutocastScope::~AutocastScope() {
   if (!active_) return;
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-  if (cuda_) {
-    at::autocast::set_enabled(was_enabled_);
-    at::autocast::set_autocast_gpu_dtype(previous_dtype_);
-  } else {
-    at::autocast::set_cpu_enabled(was_enabled_);
-    at::autocast::set_autocast_cpu_dtype(previous_dtype_);
-  }
+  set_autocast_enabled(type_, was_enabled_);
+  set_autocast_dtype(type_, previous_dtype_);
 }
 
 void declare_compute_keys(ConfigSchema& schema) {

@@ -5,6 +5,7 @@
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
+#include <torch/cuda.h>
 
 #include <cmath>
 
@@ -57,6 +58,18 @@ TEST(CounterNoise, DeviatesAreStandardNormal) {
   EXPECT_NEAR(z.pow(4).mean().item<double>(), 3.0, 5.0 * std::sqrt(96.0 / count));
   const at::Tensor pairs = z.view({-1, 2});
   EXPECT_NEAR((pairs.select(1, 0) * pairs.select(1, 1)).mean().item<double>(), 0.0, 5.0 / std::sqrt(count / 2.0));
+}
+
+// The integer words are exact on a GPU too; only the float64 transcendental
+// functions may round differently there.
+TEST(GpuCounterNoise, TheGpuDrawsTheCpuWords) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  const RandomKey key{5, RandomPurpose::training_noise, 9};
+  const at::Tensor cpu = counter_normal(key, {3, 70, 1}, {3, 8, 8}, at::kDouble);
+  const at::Tensor gpu = counter_normal(key, {3, 70, 1}, {3, 8, 8}, at::TensorOptions().dtype(at::kDouble).device(at::kCUDA));
+  EXPECT_LT((gpu.cpu() - cpu).abs().max().item<double>(), 1e-13);
+  const at::Tensor counters = at::randint(0, 1LL << 32, {1000, 4}, at::kLong), keys = at::randint(0, 1LL << 32, {1000, 2}, at::kLong);
+  EXPECT_TRUE(at::equal(philox4x32(counters.cuda(), keys.cuda()).cpu(), philox4x32(counters, keys)));
 }
 
 }  // namespace
