@@ -60,12 +60,12 @@ namespace {
 // API and deprecated the per-device functions of 1.13, which are all this
 // project's CPU LibTorch has.
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-bool autocast_enabled(c10::DeviceType type) { return at::autocast::is_autocast_enabled(type); }
+bool enabled_for(c10::DeviceType type) { return at::autocast::is_autocast_enabled(type); }
 void set_autocast_enabled(c10::DeviceType type, bool enabled) { at::autocast::set_autocast_enabled(type, enabled); }
 c10::ScalarType autocast_dtype(c10::DeviceType type) { return at::autocast::get_autocast_dtype(type); }
 void set_autocast_dtype(c10::DeviceType type, c10::ScalarType dtype) { at::autocast::set_autocast_dtype(type, dtype); }
 #else
-bool autocast_enabled(c10::DeviceType type) {
+bool enabled_for(c10::DeviceType type) {
   return type == c10::DeviceType::CUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
 }
 void set_autocast_enabled(c10::DeviceType type, bool enabled) {
@@ -80,6 +80,8 @@ void set_autocast_dtype(c10::DeviceType type, c10::ScalarType dtype) {
 #endif
 
 }  // namespace
+
+bool autocast_enabled(c10::DeviceType type) { return enabled_for(type); }
 
 AutocastScope::AutocastScope(c10::Device device, Precision precision) {
   if (precision == Precision::fp32) return;
@@ -103,9 +105,10 @@ AutocastScope::~AutocastScope() {
 void declare_compute_keys(ConfigSchema& schema) {
   using T = ConfigType;
   const ComputeSettings d;
-  schema.add({"compute.tf32", T::boolean, config_default_boolean(d.tf32),
-              "CUDA: TF32 tensor cores for fp32 matrix products and convolutions (10-bit mantissa inputs); "
-              "PyTorch's own defaults are off for matrix products and on for convolutions"});
+  schema.add({"compute.tf32", T::choice, row_of(tf32_table(), d.tf32).name,
+              "CUDA: TF32 tensor cores (10-bit mantissa inputs) for fp32 matrix products and convolutions; auto: "
+              "LibTorch's defaults, off for matrix products and on for cuDNN convolutions",
+              table_names(tf32_table())});
   schema.add({"compute.cudnn_benchmark", T::boolean, config_default_boolean(d.cudnn_benchmark),
               "CUDA: let cuDNN time its convolution algorithms per shape and keep the fastest (not bitwise "
               "reproducible across runs)"});
@@ -115,14 +118,21 @@ void declare_compute_keys(ConfigSchema& schema) {
   schema.allow_change_on_resume({"compute."});
 }
 
+const std::vector<Named<Tf32>>& tf32_table() {
+  static const std::vector<Named<Tf32>> table = {{Tf32::automatic, "auto"}, {Tf32::on, "true"}, {Tf32::off, "false"}};
+  return table;
+}
+
 ComputeSettings compute_settings_from(const Config& config) {
-  return {config.boolean("compute.tf32"), config.boolean("compute.cudnn_benchmark"),
-          config.boolean("compute.channels_last")};
+  return {row_named(tf32_table(), config.string("compute.tf32"), "compute.tf32").value,
+          config.boolean("compute.cudnn_benchmark"), config.boolean("compute.channels_last")};
 }
 
 void apply_compute_settings(const ComputeSettings& settings) {
-  at::globalContext().setAllowTF32CuBLAS(settings.tf32);
-  at::globalContext().setAllowTF32CuDNN(settings.tf32);
+  if (settings.tf32 != Tf32::automatic) {
+    at::globalContext().setAllowTF32CuBLAS(settings.tf32 == Tf32::on);
+    at::globalContext().setAllowTF32CuDNN(settings.tf32 == Tf32::on);
+  }
   at::globalContext().setBenchmarkCuDNN(settings.cudnn_benchmark);
 }
 

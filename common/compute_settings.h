@@ -40,8 +40,17 @@ class AutocastScope {
   c10::ScalarType previous_dtype_ = c10::ScalarType::Float;
 };
 
+// compute.tf32: auto leaves LibTorch's own settings (TF32 off for cuBLAS
+// matrix products, on for cuDNN convolutions), so that runs compute as before
+// the key existed; on and off set both.
+enum class Tf32 { automatic, on, off };
+const std::vector<Named<Tf32>>& tf32_table();
+
+// Whether autocast is on for a device type (LibTorch's API differs by version).
+bool autocast_enabled(c10::DeviceType type);
+
 struct ComputeSettings {
-  bool tf32 = false;             // TF32 in cuBLAS matrix products and cuDNN convolutions
+  Tf32 tf32 = Tf32::automatic;   // TF32 in cuBLAS matrix products and cuDNN convolutions
   bool cudnn_benchmark = false;  // cuDNN picks the fastest convolution algorithm per shape
   bool channels_last = false;    // 4-D weights and inputs in NHWC memory order
 };

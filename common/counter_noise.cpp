@@ -21,8 +21,9 @@ struct HighLow {
 };
 
 // The 64-bit product of a 32-bit word tensor and a 32-bit constant, split in
-// words. int64 cannot hold the product unsigned, so it is formed from 16-bit
-// halves, whose partial products stay below 2^50.
+// words. int64 cannot hold the product unsigned (and signed overflow is not
+// defined), so it is formed from 16-bit halves: each partial product is below
+// 2^32 and each sum below 2^33.
 HighLow multiply_high_low(const at::Tensor& a, std::int64_t multiplier) {
   const at::Tensor a_low = a.bitwise_and(kLow16), a_high = a.bitwise_right_shift(16);
   const std::int64_t m_low = multiplier & kLow16, m_high = multiplier >> 16;
@@ -73,11 +74,14 @@ at::Tensor counter_normal(const RandomKey& key, const std::vector<std::int64_t>&
   const at::TensorOptions integers = options.dtype(at::kLong);
   // The keys are the only host data: 16 bytes per example.
   const at::Tensor example_keys = to_device(at::tensor(words, at::kLong).view({rows, 2}), options.device());
-  // Counter j = (j, 0, 0, 0) for every row: [rows, pairs] words against [rows, 1] keys.
+  // The counter is the element pair's position within its example and the key
+  // is the example's, so a draw depends on the global index alone, never on
+  // the batch; [rows, pairs] counters broadcast against [rows, 1] keys.
   const at::Tensor counter = at::arange(pairs, integers).unsqueeze(0).expand({rows, pairs});
   const at::Tensor zero = at::zeros({1, 1}, integers);
   const auto out = philox_rounds({counter, zero, zero, zero}, example_keys.narrow(1, 0, 1), example_keys.narrow(1, 1, 1));
-  // 53-bit uniforms in [0, 1): 27 high bits of one word, 26 of the next.
+  // Uniforms in [0, 1) with a double's full 53-bit mantissa (27 high bits of
+  // one word, 26 of the next), so that Box–Muller's tail reaches past 8σ.
   auto uniform = [&](int first) {
     const at::Tensor bits = out[first].bitwise_right_shift(5).bitwise_left_shift(26) +
                             out[first + 1].bitwise_right_shift(6);
@@ -85,7 +89,8 @@ at::Tensor counter_normal(const RandomKey& key, const std::vector<std::int64_t>&
   };
   const at::Tensor radius = at::sqrt(-2.0 * at::log1p(-uniform(0)));
   const at::Tensor angle = (2.0 * M_PI) * uniform(2);
-  // [rows, pairs, 2]: the cosine deviate of pair j is element 2j, its sine 2j + 1.
+  // Interleaved, so that element k of an example is the same deviate whatever
+  // the example's size: pair j gives elements 2j (cosine) and 2j + 1 (sine).
   const at::Tensor normals = at::stack({radius * at::cos(angle), radius * at::sin(angle)}, 2).view({rows, 2 * pairs});
   std::vector<std::int64_t> shape{rows};
   shape.insert(shape.end(), example_shape.begin(), example_shape.end());

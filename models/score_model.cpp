@@ -15,12 +15,12 @@ ScoreNetwork::ScoreNetwork(Preconditioning preconditioning)
 
 at::Tensor ScoreNetwork::score(const at::Tensor& x, const at::Tensor& conditioning) {
   const at::Tensor c = conditioning.to(at::kDouble).reshape({-1});
+  const at::Tensor label = preconditioning_.label(c);  // float64, outside the network's precision
   const bool images = x.dim() == 4;
   at::Tensor out;
   {
     const AutocastScope autocast(x.device(), precision());
-    out = forward(channels_last() && images ? x.contiguous(at::MemoryFormat::ChannelsLast) : x,
-                  preconditioning_.label(c));
+    out = forward(channels_last() && images ? x.contiguous(at::MemoryFormat::ChannelsLast) : x, label);
   }
   // Under bf16 the network's output is bf16; the score is formed in the input's precision.
   return preconditioning_.output(out.to(x.scalar_type()), c);

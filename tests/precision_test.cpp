@@ -9,7 +9,6 @@
 #include "models/score_model.h"
 #include "models/score_model_config.h"
 
-#include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -54,7 +53,7 @@ TEST(Precision, Bf16AutocastsTheNetworkAndLeavesTheScoreFloat32) {
   EXPECT_GT(relative(low, exact), 1e-4) << "bf16 was not used";
   EXPECT_LT(relative(low, exact), 5e-2);
   EXPECT_EQ(model.precision(), Precision::fp32);
-  EXPECT_FALSE(at::autocast::is_cpu_enabled());
+  EXPECT_FALSE(autocast_enabled(c10::DeviceType::CPU));
   EXPECT_TRUE(at::equal(model.score(x, t), exact)) << "autocast outlived its scope";
 }
 

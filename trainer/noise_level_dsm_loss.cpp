@@ -18,8 +18,9 @@ NoiseLevelDsmLoss::NoiseLevelDsmLoss(at::Tensor levels, std::shared_ptr<const mo
     throw UserError("noise family '" + family_->name() + "' has no DSM target; multi-level DSM needs a density");
   }
   if (noise_device_ == NoiseDevice::device && !family_->gaussian_std()) {
-    throw UserError("noise.device: device draws Gaussian noise only; noise family '" + family_->name() +
-                    "' needs noise.device: host");
+    throw UserError("noise.device: " + std::string(row_of(noise_device_table(), noise_device_).name) +
+                    " draws Gaussian noise only; noise family '" + family_->name() + "' needs noise.device: " +
+                    row_of(noise_device_table(), NoiseDevice::host).name);
   }
 }
 

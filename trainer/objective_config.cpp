@@ -10,6 +10,8 @@
 #include "trainer/noise_level_dsm_loss.h"
 #include "trainer/sde_dsm_loss.h"
 
+#include <fmt/format.h>
+
 namespace scorch::trainer {
 
 void declare_objective_config(ConfigSchema& schema) {
@@ -34,7 +36,7 @@ void declare_objective_config(ConfigSchema& schema) {
               "ncsn: the loss weight λ(σ) = σ^p (2: NCSN's σ²; 1: the heavy-tailed DSM notebook's σ-weighted MSE)"});
   schema.add({"objective.median_of_means", T::integer, config_default_integer(dlpm.draws),
               "dlpm: noise draws M per example; M > 1 keeps the median of the M losses (DLPM_M)", {}, 1.0});
-  schema.add({"noise.device", T::choice, "host",
+  schema.add({"noise.device", T::choice, row_of(noise_device_table(), NoiseDevice::host).name,
               "where the Gaussian training noise is drawn: host (a CPU generator per example, then copied; the "
               "streams of every earlier run) or device (a counter-based Philox generator on the batch's device, "
               "another stream of the same law; GPUs want it)",
@@ -73,7 +75,9 @@ std::unique_ptr<Objective> make_objective(const Config& config, const models::Di
   const NoiseDevice noise_device = noise_device_from(config);
   if (const auto& chain = process.alpha_stable_chain()) {
     if (noise_device != NoiseDevice::host) {
-      throw UserError("noise.device: device is not available for objective.kind dlpm (α-stable noise); use host");
+      throw UserError(fmt::format("noise.device: {} is not available for objective.kind dlpm (α-stable noise); use {}",
+                                  row_of(noise_device_table(), noise_device).name,
+                                  row_of(noise_device_table(), NoiseDevice::host).name));
     }
     return std::make_unique<DlpmLoss>(make_dlpm_settings(config, *chain));
   }

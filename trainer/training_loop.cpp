@@ -133,11 +133,14 @@ TrainingOutcome train(TrainingRun& run, const std::optional<Checkpoint>& resume_
   double interval_loss = 0.0;
   std::int64_t interval_steps = 0;  // finite steps, for the mean loss
   std::int64_t interval_all_steps = 0;
-  double interval_sync_seconds = 0.0;  // in gradient and loss all-reduces, waiting for peers included
+  // From the end of backward to the step's one read of the device: the
+  // gradient and loss all-reduces, waiting for peers included, and on a GPU
+  // also the queued forward and backward work that the read waits for.
+  double interval_sync_seconds = 0.0;
   auto interval_start = Clock::now();
   const auto run_start = Clock::now();
   model.train();
-  model.set_precision(s.precision);
+  const models::PrecisionScope precision(model, s.precision);
   const at::TensorOptions on_device = at::TensorOptions().device(comm.device());
   while (step < s.steps) {
     const double lr = learning_rate(s, step);

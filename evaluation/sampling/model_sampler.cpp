@@ -283,7 +283,7 @@ PreparedSampler make_batch_sampler(SamplerKind kind, const Config& sampling, con
                                    const SamplerRun& run) {
   require_suitable(kind, model, run);
   SamplingModel at_precision = model;
-  at_precision.precision = precision_named(sampling.string("sampler.precision"), "sampler.precision");
+  at_precision.precision = sampler_precision_from(sampling);
   PreparedSampler prepared = sampler_entry(kind).make(sampling, at_precision, run);
   // Named only when it is not the default, so that the settings (and the report units keyed by them) of
   // fp32 runs stay what they were.

@@ -3,7 +3,6 @@
 // glue between checkpoints and the samplers, shared by `scorch sample` and
 // the evaluation stage. It refuses samplers that do not suit the model.
 #include "common/compute_settings.h"
-#include "common/compute_settings.h"
 #include "data/pixel_range.h"
 #include "evaluation/sampling/levy_sampler.h"
 #include "evaluation/sampling/sample_generation.h"

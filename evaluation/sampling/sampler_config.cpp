@@ -102,6 +102,10 @@ void declare_sampler_config(ConfigSchema& schema) {
               0.0});
 }
 
+Precision sampler_precision_from(const Config& config) {
+  return precision_named(config.string("sampler.precision"), "sampler.precision");
+}
+
 const ConfigSchema& sampler_schema() {
   static const ConfigSchema schema = [] {
     ConfigSchema s;

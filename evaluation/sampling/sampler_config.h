@@ -1,6 +1,7 @@
 #pragma once
 // Config keys for sampling (sampler.*), shared by `scorch sample` (through
 // --set) and the evaluation stage's config, and the settings they give.
+#include "common/compute_settings.h"
 #include "common/config_fwd.h"
 #include "evaluation/sampling/annealed_langevin.h"
 #include "evaluation/sampling/ddim_sampler.h"
@@ -16,6 +17,9 @@ namespace scorch::evaluation {
 void declare_sampler_config(ConfigSchema& schema);
 // The schema with only the sampler.* keys.
 const ConfigSchema& sampler_schema();
+
+// sampler.precision: the network's arithmetic while sampling.
+Precision sampler_precision_from(const Config& config);
 
 // sampler.eps, or with 0 (the default) the SDE's reference ε, raised to
 // `trained_eps`, the smallest time the model was trained on (objective.eps);
