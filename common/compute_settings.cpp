@@ -54,20 +54,21 @@ Precision precision_named(const std::string& name, const std::string& key) {
 
 const char* to_string(Precision precision) { return row_of(precision_table(), precision).name; }
 
-namespace {
-
 // Autocast's state per device type. LibTorch 2.4 made it one device-typed
 // API and deprecated the per-device functions of 1.13, which are all this
 // project's CPU LibTorch has.
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-bool enabled_for(c10::DeviceType type) { return at::autocast::is_autocast_enabled(type); }
+bool autocast_enabled(c10::DeviceType type) { return at::autocast::is_autocast_enabled(type); }
+namespace {
 void set_autocast_enabled(c10::DeviceType type, bool enabled) { at::autocast::set_autocast_enabled(type, enabled); }
 c10::ScalarType autocast_dtype(c10::DeviceType type) { return at::autocast::get_autocast_dtype(type); }
 void set_autocast_dtype(c10::DeviceType type, c10::ScalarType dtype) { at::autocast::set_autocast_dtype(type, dtype); }
+}  // namespace
 #else
-bool enabled_for(c10::DeviceType type) {
+bool autocast_enabled(c10::DeviceType type) {
   return type == c10::DeviceType::CUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
 }
+namespace {
 void set_autocast_enabled(c10::DeviceType type, bool enabled) {
   type == c10::DeviceType::CUDA ? at::autocast::set_enabled(enabled) : at::autocast::set_cpu_enabled(enabled);
 }
@@ -77,11 +78,8 @@ c10::ScalarType autocast_dtype(c10::DeviceType type) {
 void set_autocast_dtype(c10::DeviceType type, c10::ScalarType dtype) {
   type == c10::DeviceType::CUDA ? at::autocast::set_autocast_gpu_dtype(dtype) : at::autocast::set_autocast_cpu_dtype(dtype);
 }
-#endif
-
 }  // namespace
-
-bool autocast_enabled(c10::DeviceType type) { return enabled_for(type); }
+#endif
 
 AutocastScope::AutocastScope(c10::Device device, Precision precision) {
   if (precision == Precision::fp32) return;

@@ -7,10 +7,12 @@
 // (PyTorch's pin_memory + non_blocking); the caching host allocator keeps the
 // pinned block until the copy has run. CPU targets get a plain .to().
 #include <ATen/core/Tensor.h>
-#include <c10/core/Device.h>
+#include <c10/core/TensorOptions.h>
 
 namespace scorch {
 
-at::Tensor to_device(const at::Tensor& host, const c10::Device& device);
+// `host` on target's device, in target's dtype where it names one (a Device
+// alone keeps the dtype). The values are those of host.to(target).
+at::Tensor to_device(const at::Tensor& host, const at::TensorOptions& target);
 
 }  // namespace scorch

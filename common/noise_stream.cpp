@@ -1,7 +1,5 @@
 #include "common/noise_stream.h"
 
-#include "common/device_copy.h"
-
 #include <ATen/ATen.h>
 
 namespace scorch {
@@ -35,11 +33,6 @@ at::Tensor NoiseStream::next() {
   std::vector<std::int64_t> shape = example_shape_;
   shape.insert(shape.begin(), static_cast<std::int64_t>(generators_.size()));
   return buffer_.select(1, used_++).reshape(shape);
-}
-
-at::Tensor NoiseStream::next_on(const at::TensorOptions& options) {
-  // Rounded on the host, so that only the target dtype's bytes travel.
-  return to_device(next().to(options.dtype()), options.device());
 }
 
 }  // namespace scorch

@@ -9,7 +9,6 @@
 
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
-#include <c10/core/TensorOptions.h>
 
 #include <cstdint>
 #include <functional>
@@ -31,9 +30,6 @@ class NoiseStream {
 
   // The next draw for every example, [B, ...example_shape], float64 on the CPU.
   at::Tensor next();
-  // The same draw in options' dtype and on its device, copied without
-  // stalling a GPU (common/device_copy.h); the values are next()'s, rounded.
-  at::Tensor next_on(const at::TensorOptions& options);
 
  private:
   std::vector<at::Generator> generators_;

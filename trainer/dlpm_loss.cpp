@@ -35,7 +35,7 @@ DlpmLoss::Draw DlpmLoss::draw(std::uint64_t seed, std::uint64_t step, const std:
   });
   if (settings_.clamp_eps > 0.0) noise = noise.clamp(-settings_.clamp_eps, settings_.clamp_eps);
   noise = noise.transpose(0, 1).contiguous();  // [B, M, ...] -> [M, B, ...]
-  return {to_device(t, x0.device()), to_device(noise, x0.device()).to(x0.scalar_type())};
+  return {to_device(t, x0.device()), to_device(noise, x0.options())};
 }
 
 at::Tensor DlpmLoss::per_example_loss(const models::ScoreFunction& predict_noise, const at::Tensor& x0,

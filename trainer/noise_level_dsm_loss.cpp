@@ -1,10 +1,10 @@
 #include "trainer/noise_level_dsm_loss.h"
 
-#include "common/counter_noise.h"
 #include "common/device_copy.h"
 #include "common/random_stream.h"
 #include "common/user_error.h"
 #include "models/noise_family.h"
+#include "trainer/training_noise.h"
 
 #include <ATen/ATen.h>
 
@@ -32,17 +32,7 @@ NoiseLevelDsmLoss::Draw NoiseLevelDsmLoss::draw(std::uint64_t seed, std::uint64_
   const at::Tensor index = draw_per_example(level_key, global_indices, [&](at::Generator& generator) {
     return at::randint(count, {}, generator, at::TensorOptions().dtype(at::kLong));
   });
-  const RandomKey noise_key{seed, RandomPurpose::training_noise, step};
-  const auto example_shape = x0.sizes().slice(1);
-  if (noise_device_ == NoiseDevice::device) {
-    // The family's noise is exactly N(0, c² I) (checked at construction).
-    const double c = *family_->gaussian_std();
-    return {to_device(index, x0.device()), c * counter_normal(noise_key, global_indices, example_shape, x0.options())};
-  }
-  const at::Tensor noise = draw_per_example(noise_key, global_indices, [&](at::Generator& generator) {
-    return family_->sample(example_shape, generator, x0.options().device(at::kCPU));
-  });
-  return {to_device(index, x0.device()), to_device(noise, x0.device())};
+  return {to_device(index, x0.device()), training_noise(*family_, noise_device_, seed, step, global_indices, x0)};
 }
 
 at::Tensor NoiseLevelDsmLoss::per_example_loss(const models::ScoreFunction& score, const at::Tensor& x0,

@@ -1,10 +1,10 @@
 #include "trainer/sde_dsm_loss.h"
 
-#include "common/counter_noise.h"
 #include "common/device_copy.h"
 #include "common/user_error.h"
 #include "models/gaussian_noise.h"
 #include "models/sde.h"
+#include "trainer/training_noise.h"
 
 #include <ATen/ATen.h>
 
@@ -23,17 +23,8 @@ SdeDsmLoss::SdeDsmLoss(const models::Sde& sde, SdeDsmSettings settings) : sde_(s
 
 SdeDsmLoss::Draw SdeDsmLoss::draw(std::uint64_t seed, std::uint64_t step,
                                   const std::vector<std::int64_t>& global_indices, const at::Tensor& x0) const {
-  const models::GaussianNoise gaussian;
-  const RandomKey noise_key{seed, RandomPurpose::training_noise, step};
-  const auto example_shape = x0.sizes().slice(1);
-  const at::Tensor t = to_device(time_sampler_->sample(seed, step, global_indices), x0.device());
-  if (settings_.noise_device == NoiseDevice::device) {
-    return {t, counter_normal(noise_key, global_indices, example_shape, x0.options())};
-  }
-  at::Tensor z = draw_per_example(noise_key, global_indices, [&](at::Generator& generator) {
-    return gaussian.sample(example_shape, generator, x0.options().device(at::kCPU));
-  });
-  return {t, to_device(z, x0.device())};
+  return {to_device(time_sampler_->sample(seed, step, global_indices), x0.device()),
+          training_noise(models::GaussianNoise(), settings_.noise_device, seed, step, global_indices, x0)};
 }
 
 at::Tensor SdeDsmLoss::loss_weight(const at::Tensor& t) const {

@@ -1,8 +1,9 @@
 #include "evaluation/sampling/annealed_langevin.h"
 
-#include "common/noise_stream.h"
+#include "common/device_copy.h"
 #include "common/log.h"
 #include "common/name_table.h"
+#include "common/noise_stream.h"
 #include "common/user_error.h"
 #include "models/generalized_normal_noise.h"
 
@@ -87,7 +88,7 @@ at::Tensor annealed_langevin(const models::ScoreFunction& score, const at::Tenso
                              : settings.epsilon;
     const double noise_factor = std::sqrt(2.0 * alpha) * (settings.noise_scale == AldNoiseScale::level ? sigma : 1.0);
     for (std::int64_t k = 0; k < settings.steps_per_level; ++k) {
-      x = x + alpha * score(x, level) + noise_factor * noise.next_on(x.options());
+      x = x + alpha * score(x, level) + noise_factor * to_device(noise.next(), x.options());
     }
   }
   if (settings.denoise) {

@@ -1,5 +1,6 @@
 #include "evaluation/sampling/ddim_sampler.h"
 
+#include "common/device_copy.h"
 #include "common/user_error.h"
 #include "evaluation/sampling/data_prediction.h"
 #include "evaluation/sampling/prior_latents.h"
@@ -39,7 +40,7 @@ at::Tensor ddim_sample(const models::Sde& sde, const models::ScoreFunction& scor
     const double c2 = std::max(0.0, settings.eta * settings.eta * next.sigma * next.sigma *
                                         (now.sigma * now.sigma - shrink * shrink) / (now.sigma * now.sigma));
     x = next.a * prediction + std::sqrt(std::max(0.0, next.sigma * next.sigma - c2)) * noise_estimate;
-    if (c2 > 0.0) x = x + std::sqrt(c2) * noise.next_on(x.options());
+    if (c2 > 0.0) x = x + std::sqrt(c2) * to_device(noise.next(), x.options());
   }
   if (settings.denoise) x = data_prediction(sde, score, x, settings.eps);
   return x;

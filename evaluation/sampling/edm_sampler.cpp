@@ -1,5 +1,6 @@
 #include "evaluation/sampling/edm_sampler.h"
 
+#include "common/device_copy.h"
 #include "common/user_error.h"
 #include "evaluation/sampling/data_prediction.h"
 #include "evaluation/sampling/prior_latents.h"
@@ -78,7 +79,7 @@ at::Tensor edm_sample(const models::Sde& sde, const models::ScoreFunction& score
     const double next = grid[static_cast<std::size_t>(i) + 1];
     if (gamma > 0.0 && ratio >= settings.s_min && ratio <= settings.s_max && ratio < highest) {
       const double raised = std::min(ratio * (1.0 + gamma), highest);
-      x_hat = x_hat + std::sqrt(raised * raised - ratio * ratio) * settings.s_noise * noise.next_on(x_T.options());
+      x_hat = x_hat + std::sqrt(raised * raised - ratio * ratio) * settings.s_noise * to_device(noise.next(), x_T.options());
       ratio = raised;
     }
     const at::Tensor slope = (x_hat - denoised(x_hat, ratio)) / ratio;

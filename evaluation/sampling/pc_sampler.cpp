@@ -1,5 +1,6 @@
 #include "evaluation/sampling/pc_sampler.h"
 
+#include "common/device_copy.h"
 #include "common/name_table.h"
 #include "common/noise_stream.h"
 #include "common/user_error.h"
@@ -94,7 +95,7 @@ at::Tensor pc_sample(const models::Sde& sde, const models::ScoreFunction& score,
       const at::Tensor alpha = sde.langevin_step_scale(x, t, spacing);
       for (std::int64_t c = 0; c < settings.corrector_steps; ++c) {
         const at::Tensor grad = score(x, t);
-        const at::Tensor z = noise.next_on(options);
+        const at::Tensor z = to_device(noise.next(), options);
         // Batch means of the norms, as the reference: per-example norms make the
         // step explode for samples near a mode in low dimensions (‖s‖ → 0).
         const double ratio = settings.snr * per_example_norm(z).mean().item<double>() /
@@ -105,7 +106,7 @@ at::Tensor pc_sample(const models::Sde& sde, const models::ScoreFunction& score,
       }
     }
     if (settings.predictor == Predictor::none) continue;
-    const at::Tensor z = noise.next_on(options);
+    const at::Tensor z = to_device(noise.next(), options);
     if (settings.predictor == Predictor::euler_maruyama) {
       const at::Tensor drift = sde.reverse_drift(x, t, score);
       x_mean = x - drift * dt;
